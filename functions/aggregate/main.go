@@ -1,0 +1,69 @@
+// Command aggregate is the Lambda behind the Kinesis event source mapping of the events
+// stream. It folds each batch into per-campaign and per-ad rollups in the Aggregates
+// table, counting each event exactly once, parks poison records on the failure queue and
+// answers with a partial batch response.
+//
+// Environment: AGGREGATES_TABLE, CLAIMS_TABLE, FAILURE_QUEUE_URL, DEDUP_WINDOW_HOURS
+// (how long an event id is remembered, default 168), LOG_LEVEL. AWS endpoints follow
+// AWS_ENDPOINT_URL when it is set.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/adpulse/adpulse/shared/aggregate"
+	"github.com/adpulse/adpulse/shared/logging"
+)
+
+// minuteRetention is how long a minute rollup row lives after its last write.
+const minuteRetention = 35 * 24 * time.Hour
+
+func main() {
+	log := logging.New()
+	h, err := newHandler(context.Background())
+	if err != nil {
+		log.Error("aggregate init failed", "err", err)
+		os.Exit(1)
+	}
+	h.Log = log
+	lambda.Start(h.Handle)
+}
+
+func newHandler(ctx context.Context) (*aggregate.Handler, error) {
+	h := &aggregate.Handler{
+		AggregatesTable: os.Getenv("AGGREGATES_TABLE"),
+		ClaimsTable:     os.Getenv("CLAIMS_TABLE"),
+		FailureQueueURL: os.Getenv("FAILURE_QUEUE_URL"),
+		DedupWindow:     168 * time.Hour,
+		MinuteRetention: minuteRetention,
+		Workers:         32,
+		Now:             time.Now,
+	}
+	if h.AggregatesTable == "" || h.ClaimsTable == "" || h.FailureQueueURL == "" {
+		return nil, fmt.Errorf("AGGREGATES_TABLE, CLAIMS_TABLE and FAILURE_QUEUE_URL must be set")
+	}
+	if v := os.Getenv("DEDUP_WINDOW_HOURS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("DEDUP_WINDOW_HOURS must be a positive integer, got %q", v)
+		}
+		h.DedupWindow = time.Duration(n) * time.Hour
+	}
+
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load aws config: %w", err)
+	}
+	h.DB = dynamodb.NewFromConfig(cfg)
+	h.Queue = sqs.NewFromConfig(cfg)
+	return h, nil
+}

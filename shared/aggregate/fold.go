@@ -1,0 +1,86 @@
+package aggregate
+
+import (
+	"time"
+
+	"github.com/adpulse/adpulse/shared/totals"
+)
+
+// row is one rollup row's share of the batch: what each record adds to it, in sequence
+// order, so that a partly applied row can be re-applied from any record on.
+type row struct {
+	pk, sk    string
+	expiresAt int64 // 0 for rows that never expire
+	contribs  []contrib
+}
+
+type contrib struct {
+	seq string
+	add totals.Counters
+}
+
+// total is the row's delta from the records whose sequence number is above after
+// ("" for all), and the lowest and highest of those sequence numbers.
+func (r *row) total(after string) (sum totals.Counters, lo, hi string) {
+	for _, c := range r.contribs {
+		if after != "" && !seqLess(after, c.seq) {
+			continue
+		}
+		if lo == "" {
+			lo = c.seq
+		}
+		hi = c.seq
+		sum.Add(c.add)
+	}
+	return sum, lo, hi
+}
+
+// fold groups the claimed events of records below cutoff ("" for none) into rows.
+func fold(items []item, claimed []bool, cutoff string, now time.Time,
+	retention time.Duration) []*row {
+	byKey := make(map[[2]string]*row)
+	var rows []*row
+	get := func(pk, sk string, expires int64) *row {
+		k := [2]string{pk, sk}
+		r := byKey[k]
+		if r == nil {
+			r = &row{pk: pk, sk: sk, expiresAt: expires}
+			byKey[k] = r
+			rows = append(rows, r)
+		}
+		return r
+	}
+
+	for i := range items {
+		it := &items[i]
+		if !claimed[i] || (cutoff != "" && !seqLess(it.seq, cutoff)) {
+			continue
+		}
+		minute := it.ev.OccurredAt.Truncate(time.Minute)
+		expires := later(minute, now).Add(retention).Unix()
+		pk := totals.PK(it.tenant, it.ev.CampaignID)
+
+		get(pk, totals.TotalSK(it.shard), 0).addEvent(it)
+		get(pk, totals.MinuteSK(minute, it.shard), expires).addEvent(it)
+		if it.ev.AdID != "" {
+			get(pk, totals.AdTotalSK(it.ev.AdID, it.shard), 0).addEvent(it)
+			get(pk, totals.AdMinuteSK(it.ev.AdID, minute, it.shard), expires).addEvent(it)
+		}
+	}
+	return rows
+}
+
+// addEvent counts the item in the row, merging with the previous event of its record.
+func (r *row) addEvent(it *item) {
+	if n := len(r.contribs); n == 0 || r.contribs[n-1].seq != it.seq {
+		r.contribs = append(r.contribs, contrib{seq: it.seq})
+	}
+	r.contribs[len(r.contribs)-1].add.AddEvent(&it.ev)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,114 @@
+package aggregate
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+// DynamoAPI is the part of the DynamoDB client the aggregator uses.
+type DynamoAPI interface {
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (
+		*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (
+		*dynamodb.UpdateItemOutput, error)
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (
+		*dynamodb.GetItemOutput, error)
+}
+
+// SQSAPI is the part of the SQS client used to park poison records.
+type SQSAPI interface {
+	SendMessage(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (
+		*sqs.SendMessageOutput, error)
+}
+
+// Handler is the aggregate function: Kinesis batch in, rollups out.
+type Handler struct {
+	DB              DynamoAPI
+	Queue           SQSAPI
+	AggregatesTable string
+	ClaimsTable     string
+	FailureQueueURL string
+	DedupWindow     time.Duration // how long an event id is remembered
+	MinuteRetention time.Duration // how long minute rows live after their last write
+	Workers         int           // concurrent DynamoDB writes
+	Now             func() time.Time
+	Log             *slog.Logger
+}
+
+// stats is what one invocation did, for its outcome line.
+type stats struct {
+	records, events, duplicates, poison int
+	rowsWritten, rowsAlreadyApplied     int
+}
+
+// Handle processes one batch and reports the lowest sequence number that must be
+// delivered again, if any. It returns an error only when the batch could not be read at
+// all, never for a bad record.
+func (h *Handler) Handle(ctx context.Context, in events.KinesisEvent) (
+	events.KinesisEventResponse, error) {
+	start := time.Now()
+	st := stats{records: len(in.Records)}
+	var fail failureMark
+
+	// Read every record; park the ones that can never succeed.
+	b := parseBatch(in, h.Now())
+	st.events, st.poison = len(b.items), len(b.poison)
+	for _, p := range b.poison {
+		if err := h.park(ctx, p); err != nil {
+			h.Log.WarnContext(ctx, "cannot park poison record", slog.Any("err", err))
+			fail.add(p.seq)
+		}
+	}
+
+	// Claim each event; a duplicate from another record is skipped.
+	claimed, dups, claimFailed := h.claimAll(ctx, b.items)
+	st.duplicates = dups
+	for _, seq := range claimFailed {
+		fail.add(seq)
+	}
+
+	// Fold what came before the first failure and write one update per row.
+	rows := fold(b.items, claimed, fail.seq, h.Now(), h.MinuteRetention)
+	written, applied, rowFailed := h.applyAll(ctx, rows)
+	st.rowsWritten, st.rowsAlreadyApplied = written, applied
+	for _, seq := range rowFailed {
+		fail.add(seq)
+	}
+
+	h.logOutcome(ctx, st, fail.seq, time.Since(start))
+	if fail.seq == "" {
+		return events.KinesisEventResponse{}, nil
+	}
+	return events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{
+		{ItemIdentifier: fail.seq},
+	}}, nil
+}
+
+// failureMark keeps the lowest failed sequence number.
+type failureMark struct{ seq string }
+
+func (f *failureMark) add(seq string) {
+	if seq != "" && (f.seq == "" || seqLess(seq, f.seq)) {
+		f.seq = seq
+	}
+}
+
+func (h *Handler) logOutcome(ctx context.Context, st stats, failed string, d time.Duration) {
+	attrs := []any{
+		slog.Int("records", st.records), slog.Int("events", st.events),
+		slog.Int("duplicates", st.duplicates), slog.Int("poison", st.poison),
+		slog.Int("rowsWritten", st.rowsWritten), slog.Int("rowsAlreadyApplied",
+			st.rowsAlreadyApplied), slog.Int64("ms", d.Milliseconds()),
+	}
+	if failed != "" {
+		h.Log.WarnContext(ctx, "aggregate partial", append(attrs,
+			slog.String("retryFrom", failed))...)
+		return
+	}
+	h.Log.InfoContext(ctx, "aggregate done", attrs...)
+}

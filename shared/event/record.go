@@ -1,0 +1,142 @@
+package event
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"time"
+)
+
+// RecordVersion is the version of the Kinesis record format written by Pack.
+const RecordVersion = 1
+
+// MaxRecordBytes is the size a packed record aims to stay under: one Kinesis PUT payload
+// unit is 25 KB, so a record of at most this size costs exactly one unit. A single event is
+// never split, so a record holding one large event may exceed it (events are at most 16 KB).
+const MaxRecordBytes = 25 * 1024
+
+// Record is the Kinesis record format: events of one tenant and one campaign. Events stay
+// raw so that the consumer decodes and validates each one on its own.
+type Record struct {
+	Version    int               `json:"v"`
+	TenantID   string            `json:"tenant_id"`
+	ReceivedAt int64             `json:"received_at"`
+	Events     []json.RawMessage `json:"events"`
+}
+
+// Packed is one record ready for PutRecords, and which input events it carries.
+type Packed struct {
+	PartitionKey string
+	Data         []byte
+	Indexes      []int
+}
+
+// PartitionKey returns the Kinesis partition key of an event: tenant, campaign and a salt
+// taken from the event id, so that one hot campaign spreads over several shards while
+// duplicates of one event always travel the same way.
+func PartitionKey(tenantID, campaignID, eventID string, salts int) string {
+	return tenantID + "/" + campaignID + "/" + strconv.Itoa(Salt(eventID, salts))
+}
+
+// Salt returns FNV-1a of the event id modulo salts (salts below 1 count as 1).
+func Salt(eventID string, salts int) int {
+	if salts <= 1 {
+		return 0
+	}
+	h := fnv.New32a()
+	h.Write([]byte(eventID))
+	return int(h.Sum32() % uint32(salts))
+}
+
+// Pack groups events by partition key and packs each group into records of at most
+// MaxRecordBytes, keeping the events' order within a group.
+func Pack(tenantID string, events []Event, salts int, receivedAt time.Time) ([]Packed, error) {
+	type group struct {
+		key     string
+		encoded [][]byte
+		indexes []int
+	}
+	var groups []*group
+	byKey := make(map[string]*group)
+	for i := range events {
+		e := &events[i]
+		key := PartitionKey(tenantID, e.CampaignID, e.EventID, salts)
+		g := byKey[key]
+		if g == nil {
+			g = &group{key: key}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		data, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %d: %w", i, err)
+		}
+		g.encoded = append(g.encoded, data)
+		g.indexes = append(g.indexes, i)
+	}
+
+	header := recordHeader(tenantID, receivedAt)
+	var out []Packed
+	for _, g := range groups {
+		out = appendChunks(out, g.key, header, g.encoded, g.indexes)
+	}
+	return out, nil
+}
+
+func recordHeader(tenantID string, receivedAt time.Time) []byte {
+	tenant, _ := json.Marshal(tenantID)
+	h := []byte(`{"v":` + strconv.Itoa(RecordVersion) + `,"tenant_id":`)
+	h = append(h, tenant...)
+	h = append(h, `,"received_at":`...)
+	h = strconv.AppendInt(h, receivedAt.UnixMilli(), 10)
+	return append(h, `,"events":[`...)
+}
+
+// appendChunks cuts one group's encoded events into records under MaxRecordBytes.
+func appendChunks(out []Packed, key string, header []byte, encoded [][]byte, idx []int) []Packed {
+	var cur Packed
+	for i, data := range encoded {
+		full := len(cur.Data)+len(data)+3 > MaxRecordBytes
+		if cur.Data != nil && full {
+			out = append(out, closeRecord(cur))
+			cur = Packed{}
+		}
+		if cur.Data == nil {
+			cur = Packed{PartitionKey: key, Data: append([]byte(nil), header...)}
+		} else {
+			cur.Data = append(cur.Data, ',')
+		}
+		cur.Data = append(cur.Data, data...)
+		cur.Indexes = append(cur.Indexes, idx[i])
+	}
+	if cur.Data != nil {
+		out = append(out, closeRecord(cur))
+	}
+	return out
+}
+
+func closeRecord(p Packed) Packed {
+	p.Data = append(p.Data, "]}"...)
+	return p
+}
+
+// DecodeRecord parses a Kinesis record written by Pack. It checks the envelope only; each
+// event must still be decoded with Decode.
+func DecodeRecord(data []byte) (Record, error) {
+	var r Record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return Record{}, fmt.Errorf("record is not a JSON envelope: %w", err)
+	}
+	if r.Version != RecordVersion {
+		return Record{}, fmt.Errorf("record version %d, want %d", r.Version, RecordVersion)
+	}
+	if r.TenantID == "" {
+		return Record{}, errors.New("record has no tenant_id")
+	}
+	if len(r.Events) == 0 {
+		return Record{}, errors.New("record holds no events")
+	}
+	return r, nil
+}

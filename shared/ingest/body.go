@@ -1,0 +1,91 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// MaxBodyBytes is the largest request body accepted, after base64 and gzip decoding.
+const MaxBodyBytes = 1 << 20
+
+// errTooLarge marks a body over MaxBodyBytes (413).
+var errTooLarge = errors.New("body is larger than 1 MB")
+
+// errUnsupportedType marks a body that is not JSON (415).
+var errUnsupportedType = errors.New("content-type must be application/json")
+
+// header returns a request header, matching its name without regard to case.
+func header(req *events.APIGatewayProxyRequest, name string) string {
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	for k, vs := range req.MultiValueHeaders {
+		if strings.EqualFold(k, name) && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
+// readBody returns the JSON body of a request, decoded from base64 and gzip as needed,
+// refusing anything over MaxBodyBytes at every stage.
+func readBody(req *events.APIGatewayProxyRequest) ([]byte, error) {
+	if ct := header(req, "Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, errUnsupportedType
+		}
+	}
+
+	body := []byte(req.Body)
+	if req.IsBase64Encoded {
+		if base64.StdEncoding.DecodedLen(len(req.Body)) > MaxBodyBytes+3 {
+			return nil, errTooLarge
+		}
+		decoded, err := base64.StdEncoding.DecodeString(req.Body)
+		if err != nil {
+			return nil, fmt.Errorf("body is marked base64 but does not decode: %w", err)
+		}
+		body = decoded
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, errTooLarge
+	}
+
+	switch enc := strings.ToLower(strings.TrimSpace(header(req, "Content-Encoding"))); enc {
+	case "", "identity":
+		return body, nil
+	case "gzip":
+		return gunzip(body)
+	default:
+		return nil, fmt.Errorf("content-encoding %q is not supported (use gzip)", enc)
+	}
+}
+
+// gunzip inflates at most MaxBodyBytes, so that a small bomb cannot fill memory.
+func gunzip(body []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("body is marked gzip but is not: %w", err)
+	}
+	defer zr.Close()
+
+	out, err := io.ReadAll(io.LimitReader(zr, MaxBodyBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("body is marked gzip but does not inflate: %w", err)
+	}
+	if len(out) > MaxBodyBytes {
+		return nil, errTooLarge
+	}
+	return out, nil
+}

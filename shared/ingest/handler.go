@@ -1,0 +1,209 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/adpulse/adpulse/shared/apikey"
+	"github.com/adpulse/adpulse/shared/event"
+)
+
+// KeyLookup resolves a presented API key to its tenant.
+type KeyLookup interface {
+	Lookup(ctx context.Context, key string) (apikey.Key, error)
+}
+
+// RecordPublisher writes packed records and says, per record, why it was refused (nil if
+// it was taken).
+type RecordPublisher interface {
+	Publish(ctx context.Context, recs []event.Packed) []error
+}
+
+// Handler answers POST /v1/events and POST /v1/events/batch.
+type Handler struct {
+	Keys      KeyLookup
+	Publisher RecordPublisher
+	Salts     int
+	Now       func() time.Time
+	Log       *slog.Logger
+}
+
+// Result is the answer to an ingest request.
+type Result struct {
+	Accepted  int          `json:"accepted"`
+	Rejected  int          `json:"rejected"`
+	Errors    []EventError `json:"errors,omitempty"`
+	RequestID string       `json:"request_id,omitempty"`
+}
+
+// EventError says why one event of a request was not accepted. Retryable errors were
+// not the event's fault (the stream refused it); the sender may send it again as it is.
+type EventError struct {
+	Index     int    `json:"index"`
+	EventID   string `json:"event_id,omitempty"`
+	Field     string `json:"field,omitempty"`
+	Reason    string `json:"reason"`
+	Retryable bool   `json:"retryable,omitempty"`
+}
+
+// outcome is what one invocation did, for its log line.
+type outcome struct {
+	status   int
+	tenant   string
+	result   Result
+	records  int
+	problem  string
+	internal error
+}
+
+// Handle serves one API Gateway proxy request.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (
+	events.APIGatewayProxyResponse, error) {
+	start := time.Now()
+	out := h.serve(ctx, &req)
+
+	attrs := []any{
+		slog.Int("status", out.status), slog.String("route", route(&req)),
+		slog.String("tenant", out.tenant), slog.Int("accepted", out.result.Accepted),
+		slog.Int("rejected", out.result.Rejected), slog.Int("records", out.records),
+		slog.Int64("ms", time.Since(start).Milliseconds()),
+	}
+	switch {
+	case out.internal != nil:
+		h.Log.ErrorContext(ctx, "ingest failed", append(attrs, slog.Any("err", out.internal))...)
+	case out.problem != "":
+		h.Log.InfoContext(ctx, "ingest refused", append(attrs, slog.String("why", out.problem))...)
+	default:
+		h.Log.InfoContext(ctx, "ingest done", attrs...)
+	}
+
+	reqID := req.RequestContext.RequestID
+	if out.problem != "" {
+		return respond(out.status, map[string]string{"error": out.problem, "request_id": reqID}), nil
+	}
+	out.result.RequestID = reqID
+	return respond(out.status, out.result), nil
+}
+
+func (h *Handler) serve(ctx context.Context, req *events.APIGatewayProxyRequest) outcome {
+	// Route and method first: they need nothing from the body.
+	batch, ok := isBatch(req)
+	if !ok {
+		return outcome{status: http.StatusNotFound, problem: "no such route: " + route(req)}
+	}
+	if req.HTTPMethod != http.MethodPost {
+		return outcome{status: http.StatusMethodNotAllowed, problem: "use POST"}
+	}
+
+	// The key is checked before anything of the body is read.
+	key := strings.TrimSpace(header(req, "x-api-key"))
+	if key == "" {
+		return outcome{status: http.StatusUnauthorized,
+			problem: "missing API key: send it in the x-api-key header"}
+	}
+	rec, err := h.Keys.Lookup(ctx, key)
+	if errors.Is(err, apikey.ErrUnknownKey) {
+		return outcome{status: http.StatusUnauthorized, problem: "unknown or revoked API key"}
+	}
+	if err != nil {
+		return outcome{status: http.StatusServiceUnavailable,
+			problem: "cannot check the API key now, retry", internal: err}
+	}
+
+	out := h.ingest(ctx, req, rec.TenantID, batch)
+	out.tenant = rec.TenantID
+	return out
+}
+
+func (h *Handler) ingest(ctx context.Context, req *events.APIGatewayProxyRequest,
+	tenant string, batch bool) outcome {
+	body, err := readBody(req)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return outcome{status: http.StatusRequestEntityTooLarge,
+			problem: "body is larger than 1 MB (1048576 bytes) after decoding"}
+	case errors.Is(err, errUnsupportedType):
+		return outcome{status: http.StatusUnsupportedMediaType, problem: err.Error()}
+	case err != nil:
+		return outcome{status: http.StatusBadRequest, problem: err.Error()}
+	}
+
+	raws := []json.RawMessage{body}
+	if batch {
+		raws, err = event.SplitBatch(body)
+		if err != nil {
+			return outcome{status: http.StatusBadRequest, problem: err.Error()}
+		}
+	}
+
+	valid, positions, result := h.decodeAll(raws)
+	records := 0
+	if len(valid) > 0 {
+		records = h.publish(ctx, tenant, valid, positions, &result)
+	}
+	return outcome{status: statusOf(result), result: result, records: records}
+}
+
+// decodeAll validates each event on its own; positions maps valid events back to their
+// index in the request.
+func (h *Handler) decodeAll(raws []json.RawMessage) ([]event.Event, []int, Result) {
+	now := h.Now()
+	valid := make([]event.Event, 0, len(raws))
+	positions := make([]int, 0, len(raws))
+	var res Result
+	for i, raw := range raws {
+		e, err := event.Decode(raw, now)
+		if err != nil {
+			var fe *event.FieldError
+			errors.As(err, &fe)
+			res.Errors = append(res.Errors, EventError{
+				Index: i, EventID: peekEventID(raw), Field: fe.Field, Reason: fe.Reason,
+			})
+			continue
+		}
+		valid = append(valid, e)
+		positions = append(positions, i)
+	}
+	res.Rejected = len(res.Errors)
+	return valid, positions, res
+}
+
+// publish packs and writes the valid events and records which were taken.
+func (h *Handler) publish(ctx context.Context, tenant string, valid []event.Event,
+	positions []int, res *Result) int {
+	recs, err := event.Pack(tenant, valid, h.Salts, h.Now())
+	if err != nil {
+		// Valid events always encode; reaching this is a bug, so nothing is acknowledged.
+		for _, p := range positions {
+			res.Errors = append(res.Errors, EventError{Index: p, Reason: "internal error",
+				Retryable: true})
+		}
+		res.Rejected += len(positions)
+		return 0
+	}
+
+	errs := h.Publisher.Publish(ctx, recs)
+	for r, perr := range errs {
+		if perr == nil {
+			res.Accepted += len(recs[r].Indexes)
+			continue
+		}
+		h.Log.WarnContext(ctx, "record not taken by the stream", slog.Any("err", perr))
+		for _, vi := range recs[r].Indexes {
+			res.Errors = append(res.Errors, EventError{
+				Index: positions[vi], EventID: valid[vi].EventID,
+				Reason: "the stream did not take the event in time; send it again", Retryable: true,
+			})
+			res.Rejected++
+		}
+	}
+	sortErrors(res.Errors)
+	return len(recs)
+}

@@ -1,0 +1,134 @@
+package totals
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// QueryAPI is the part of the DynamoDB client the reader uses.
+type QueryAPI interface {
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (
+		*dynamodb.QueryOutput, error)
+}
+
+// Reader reads campaign totals from the Aggregates table.
+type Reader struct {
+	DB    QueryAPI
+	Table string
+}
+
+// Campaign is a campaign's running totals and those of each of its ads.
+type Campaign struct {
+	CampaignID string              `json:"campaign_id"`
+	Totals     Counters            `json:"totals"`
+	Ads        map[string]Counters `json:"ads,omitempty"`
+}
+
+// Minute is one UTC minute of a campaign.
+type Minute struct {
+	Minute time.Time `json:"minute"`
+	Counters
+}
+
+// Campaign returns the running totals of a campaign and of its ads, summed over shards.
+// Totals are read with strong consistency, so a caller sees every write that finished.
+func (r *Reader) Campaign(ctx context.Context, tenantID, campaignID string) (Campaign, error) {
+	out := Campaign{CampaignID: campaignID, Ads: map[string]Counters{}}
+	pk := PK(tenantID, campaignID)
+
+	err := r.query(ctx, pk, totalPrefix, "", func(sk string, item itemMap) {
+		out.Totals.addItem(item)
+	})
+	if err != nil {
+		return Campaign{}, fmt.Errorf("read totals of campaign %s: %w", campaignID, err)
+	}
+	err = r.query(ctx, pk, adTotalPrefix, "", func(sk string, item itemMap) {
+		ad := strings.TrimPrefix(trimShard(sk), adTotalPrefix)
+		c := out.Ads[ad]
+		c.addItem(item)
+		out.Ads[ad] = c
+	})
+	if err != nil {
+		return Campaign{}, fmt.Errorf("read ad totals of campaign %s: %w", campaignID, err)
+	}
+	return out, nil
+}
+
+// Minutes returns a campaign's minute buckets in [from, to), oldest first, summed over
+// shards; minutes with no events are left out.
+func (r *Reader) Minutes(ctx context.Context, tenantID, campaignID string, from, to time.Time) (
+	[]Minute, error) {
+	lo := minutePrefix + from.UTC().Format(MinuteLayout)
+	hi := minutePrefix + to.UTC().Format(MinuteLayout)
+	byMinute := map[string]*Counters{}
+
+	err := r.query(ctx, PK(tenantID, campaignID), lo, hi, func(sk string, item itemMap) {
+		m := strings.TrimPrefix(trimShard(sk), minutePrefix)
+		if byMinute[m] == nil {
+			byMinute[m] = &Counters{}
+		}
+		byMinute[m].addItem(item)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read minutes of campaign %s: %w", campaignID, err)
+	}
+
+	out := make([]Minute, 0, len(byMinute))
+	for m, c := range byMinute {
+		t, err := time.Parse(MinuteLayout, m)
+		if err != nil {
+			return nil, fmt.Errorf("read minutes of campaign %s: bad key %q", campaignID, m)
+		}
+		out = append(out, Minute{Minute: t, Counters: *c})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Minute.Before(out[j].Minute) })
+	return out, nil
+}
+
+type itemMap = map[string]types.AttributeValue
+
+// query visits the items of pk whose sort key begins with prefix, or, when hi is set,
+// lies in [prefix, hi).
+func (r *Reader) query(ctx context.Context, pk, prefix, hi string,
+	visit func(sk string, item itemMap)) error {
+	keyCond := expression.Key("pk").Equal(expression.Value(pk))
+	if hi == "" {
+		keyCond = keyCond.And(expression.Key("sk").BeginsWith(prefix))
+	} else {
+		keyCond = keyCond.And(expression.Key("sk").Between(expression.Value(prefix),
+			expression.Value(hi)))
+	}
+	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).Build()
+	if err != nil {
+		return fmt.Errorf("build query: %w", err)
+	}
+
+	p := dynamodb.NewQueryPaginator(r.DB, &dynamodb.QueryInput{
+		TableName: aws.String(r.Table), ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, item := range page.Items {
+			sk, _ := item["sk"].(*types.AttributeValueMemberS)
+			if sk == nil || (hi != "" && sk.Value >= hi) {
+				continue
+			}
+			visit(sk.Value, item)
+		}
+	}
+	return nil
+}
