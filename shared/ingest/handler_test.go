@@ -1,0 +1,273 @@
+package ingest_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/adpulse/adpulse/shared/apikey"
+	"github.com/adpulse/adpulse/shared/event"
+	"github.com/adpulse/adpulse/shared/ingest"
+)
+
+var now = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+
+const goodKey = "adp_good"
+
+// keys knows one key; it counts lookups to prove the key is checked first.
+type keys struct{ lookups int }
+
+func (k *keys) Lookup(_ context.Context, key string) (apikey.Key, error) {
+	k.lookups++
+	if key == goodKey {
+		return apikey.Key{TenantID: "t_a"}, nil
+	}
+	return apikey.Key{}, apikey.ErrUnknownKey
+}
+
+// sink keeps what was published; refuse makes it refuse records holding that event id.
+type sink struct {
+	records []event.Packed
+	refuse  string
+}
+
+func (s *sink) Publish(_ context.Context, recs []event.Packed) []error {
+	errs := make([]error, len(recs))
+	for i, r := range recs {
+		if s.refuse != "" && bytes.Contains(r.Data, []byte(`"`+s.refuse+`"`)) {
+			errs[i] = fmt.Errorf("ProvisionedThroughputExceededException")
+			continue
+		}
+		s.records = append(s.records, r)
+	}
+	return errs
+}
+
+func (s *sink) events(t *testing.T) []event.Event {
+	t.Helper()
+	var out []event.Event
+	for _, r := range s.records {
+		rec, err := event.DecodeRecord(r.Data)
+		if err != nil {
+			t.Fatalf("published record does not decode: %v", err)
+		}
+		for _, raw := range rec.Events {
+			e, err := event.Decode(raw, now)
+			if err != nil {
+				t.Fatalf("published event does not decode: %v", err)
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func newHandler() (*ingest.Handler, *keys, *sink) {
+	k, s := &keys{}, &sink{}
+	return &ingest.Handler{Keys: k, Publisher: s, Salts: 16, Now: func() time.Time { return now },
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}, k, s
+}
+
+func ev(i int) string {
+	return fmt.Sprintf(`{"event_id":"e-%d","type":"impression","campaign_id":"c-1","ad_id":"a-1",`+
+		`"user_id":"u-%d","occurred_at":"2026-12-03T11:00:00Z","cost_micros":1000,"currency":"USD"}`,
+		i, i)
+}
+
+func batchOf(n int, bad map[int]string) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = ev(i)
+		if b, ok := bad[i]; ok {
+			parts[i] = b
+		}
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+func request(path, key, body string) events.APIGatewayProxyRequest {
+	req := events.APIGatewayProxyRequest{
+		Resource: path, Path: path, HTTPMethod: "POST", Body: body,
+		Headers:        map[string]string{"Content-Type": "application/json"},
+		RequestContext: events.APIGatewayProxyRequestContext{RequestID: "req-1"},
+	}
+	if key != "" {
+		req.Headers["X-Api-Key"] = key
+	}
+	return req
+}
+
+func decode(t *testing.T, resp events.APIGatewayProxyResponse) ingest.Result {
+	t.Helper()
+	var r ingest.Result
+	if err := json.Unmarshal([]byte(resp.Body), &r); err != nil {
+		t.Fatalf("answer is not JSON: %v: %s", err, resp.Body)
+	}
+	return r
+}
+
+func TestBatchWithOneBadEvent(t *testing.T) {
+	h, _, s := newHandler()
+	bad := `{"event_id":"e-bad","type":"impression","campaign_id":"c-1","ad_id":"a-1",` +
+		`"user_id":"u","occurred_at":"2026-12-03T11:00:00Z","cost_micros":"abc","currency":"USD"}`
+	resp, _ := h.Handle(context.Background(),
+		request("/v1/events/batch", goodKey, batchOf(10, map[int]string{6: bad})))
+
+	if resp.StatusCode != 202 {
+		t.Fatalf("status %d, want 202: %s", resp.StatusCode, resp.Body)
+	}
+	r := decode(t, resp)
+	if r.Accepted != 9 || r.Rejected != 1 || len(r.Errors) != 1 {
+		t.Fatalf("got %+v, want 9 accepted and 1 rejected", r)
+	}
+	want := ingest.EventError{Index: 6, EventID: "e-bad", Field: "cost_micros",
+		Reason: "must be an integer, got string"}
+	if r.Errors[0] != want {
+		t.Errorf("error %+v, want %+v", r.Errors[0], want)
+	}
+	if got := len(s.events(t)); got != 9 {
+		t.Errorf("published %d events, want 9", got)
+	}
+	for _, e := range s.events(t) {
+		if e.EventID == "e-bad" {
+			t.Error("the bad event was published")
+		}
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	big := batchOf(1, nil)
+	big = big[:len(big)-1] + "," + strings.Repeat(" ", 2<<20) + "]"
+	cases := []struct {
+		name    string
+		req     events.APIGatewayProxyRequest
+		status  int
+		message string
+	}{
+		{"no key", request("/v1/events", "", ev(1)), 401, "missing API key"},
+		{"unknown key", request("/v1/events", "adp_nope", ev(1)), 401, "unknown or revoked"},
+		{"unknown key with garbage body", request("/v1/events", "adp_nope", "{{{"), 401,
+			"unknown or revoked"},
+		{"2 MB body", request("/v1/events/batch", goodKey, big), 413, "larger than 1 MB"},
+		{"not json content", withHeader(request("/v1/events", goodKey, ev(1)), "Content-Type",
+			"text/csv"), 415, "application/json"},
+		{"object to batch route", request("/v1/events/batch", goodKey, ev(1)), 400, "JSON array"},
+		{"unknown route", request("/v1/other", goodKey, ev(1)), 404, "no such route"},
+		{"unknown encoding", withHeader(request("/v1/events", goodKey, ev(1)),
+			"content-encoding", "br"), 400, "not supported"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _, s := newHandler()
+			resp, _ := h.Handle(context.Background(), tc.req)
+			if resp.StatusCode != tc.status || !strings.Contains(resp.Body, tc.message) {
+				t.Errorf("got %d %s, want %d with %q", resp.StatusCode, resp.Body, tc.status,
+					tc.message)
+			}
+			if len(s.records) != 0 {
+				t.Errorf("published %d records on a refused request", len(s.records))
+			}
+		})
+	}
+}
+
+func withHeader(req events.APIGatewayProxyRequest, k, v string) events.APIGatewayProxyRequest {
+	req.Headers[k] = v
+	return req
+}
+
+func TestBodyEncodingsAndHeaderCase(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(batchOf(3, nil)))
+	zw.Close()
+
+	plain := request("/v1/events/batch", "", batchOf(3, nil))
+	plain.Headers = map[string]string{"x-API-key": goodKey}
+
+	b64 := request("/v1/events/batch", goodKey, base64.StdEncoding.EncodeToString(
+		[]byte(batchOf(3, nil))))
+	b64.IsBase64Encoded = true
+
+	zipped := request("/v1/events/batch", "", base64.StdEncoding.EncodeToString(gz.Bytes()))
+	zipped.IsBase64Encoded = true
+	zipped.Headers = nil
+	zipped.MultiValueHeaders = map[string][]string{
+		"X-API-KEY": {goodKey}, "CONTENT-ENCODING": {"gzip"}}
+
+	for name, req := range map[string]events.APIGatewayProxyRequest{
+		"mixed-case header": plain, "base64": b64, "gzip in base64, multi-value": zipped,
+	} {
+		t.Run(name, func(t *testing.T) {
+			h, _, s := newHandler()
+			resp, _ := h.Handle(context.Background(), req)
+			if r := decode(t, resp); resp.StatusCode != 202 || r.Accepted != 3 {
+				t.Fatalf("got %d %+v, want 202 with 3 accepted", resp.StatusCode, r)
+			}
+			if len(s.events(t)) != 3 {
+				t.Errorf("published %d events, want 3", len(s.events(t)))
+			}
+		})
+	}
+}
+
+func TestGzipBombIsRefused(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("[" + strings.Repeat(" ", 5<<20) + "]"))
+	zw.Close()
+	req := request("/v1/events/batch", goodKey, gz.String())
+	req.Headers["Content-Encoding"] = "gzip"
+
+	h, _, _ := newHandler()
+	resp, _ := h.Handle(context.Background(), req)
+	if resp.StatusCode != 413 {
+		t.Errorf("status %d for 5 MB inflated from %d bytes, want 413", resp.StatusCode, gz.Len())
+	}
+}
+
+func TestStreamRefusalIsRetryableAndNotAcknowledged(t *testing.T) {
+	h, _, s := newHandler()
+	s.refuse = "e-2"
+	resp, _ := h.Handle(context.Background(), request("/v1/events/batch", goodKey, batchOf(3, nil)))
+	r := decode(t, resp)
+	if resp.StatusCode != 202 || r.Accepted+r.Rejected != 3 || r.Rejected < 1 {
+		t.Fatalf("got %d %+v", resp.StatusCode, r)
+	}
+	for _, e := range r.Errors {
+		if !e.Retryable {
+			t.Errorf("stream refusal reported as final: %+v", e)
+		}
+	}
+	if len(s.events(t)) != r.Accepted {
+		t.Errorf("acknowledged %d, stream holds %d", r.Accepted, len(s.events(t)))
+	}
+
+	// When nothing at all was taken, the answer says to retry.
+	h2, _, s2 := newHandler()
+	s2.refuse = "c-1"
+	resp, _ = h2.Handle(context.Background(), request("/v1/events", goodKey, ev(1)))
+	if resp.StatusCode != 503 || resp.Headers["Retry-After"] == "" {
+		t.Errorf("status %d headers %v, want 503 with Retry-After", resp.StatusCode, resp.Headers)
+	}
+}
+
+func TestSingleInvalidEventIs400(t *testing.T) {
+	h, _, _ := newHandler()
+	resp, _ := h.Handle(context.Background(), request("/v1/events", goodKey,
+		strings.Replace(ev(1), `"USD"`, `"usd"`, 1)))
+	r := decode(t, resp)
+	if resp.StatusCode != 400 || len(r.Errors) != 1 || r.Errors[0].Field != "currency" {
+		t.Errorf("got %d %+v, want 400 naming currency", resp.StatusCode, r)
+	}
+}
