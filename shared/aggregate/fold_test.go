@@ -1,0 +1,78 @@
+package aggregate
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/adpulse/adpulse/shared/event"
+)
+
+// benchBatch builds a Kinesis batch of 100 packed records from n events of 5 campaigns.
+func benchBatch(b *testing.B, n int) events.KinesisEvent {
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	evs := make([]event.Event, n)
+	for i := range evs {
+		evs[i] = event.Event{EventID: fmt.Sprintf("e-%d", i), Type: event.Impression,
+			CampaignID: fmt.Sprintf("c-%d", i%5), AdID: fmt.Sprintf("a-%d", i%7),
+			UserID: "u", OccurredAt: at.Add(time.Duration(i) * time.Second),
+			CostMicros: 1000, Currency: "USD"}
+	}
+	packed, err := event.Pack("t", evs, 4, at)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var in events.KinesisEvent
+	for i, p := range packed {
+		seq := fmt.Sprintf("4959%052d", i)
+		in.Records = append(in.Records, events.KinesisEventRecord{
+			EventID: "shardId-000000000000:" + seq,
+			Kinesis: events.KinesisRecord{Data: p.Data, SequenceNumber: seq}})
+	}
+	return in
+}
+
+// BenchmarkParseAndFold measures decoding a batch and folding it into rollup rows, the
+// aggregate function's CPU work per batch (DynamoDB calls excluded).
+func BenchmarkParseAndFold(b *testing.B) {
+	const n = 5000
+	in := benchBatch(b, n)
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var rows int
+	for b.Loop() {
+		bt := parseBatch(in, now)
+		claimed := make([]bool, len(bt.items))
+		for i := range claimed {
+			claimed[i] = true
+		}
+		rows = len(fold(bt.items, claimed, "", now, time.Hour))
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(rows), "rows/batch")
+}
+
+func TestSeqOrder(t *testing.T) {
+	cases := []struct {
+		a, b string
+		less bool
+	}{
+		{"9", "10", true},
+		{"10", "9", false},
+		{"49590338271490256608559692538361571095921575989136588898",
+			"49590338271490256608559692538361571095921575989136588899", true},
+		{"0009", "10", true},
+		{"5", "5", false},
+	}
+	for _, tc := range cases {
+		if got := seqLess(tc.a, tc.b); got != tc.less {
+			t.Errorf("seqLess(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.less)
+		}
+		if got := padSeq(tc.a) < padSeq(tc.b); got != tc.less {
+			t.Errorf("padded %s < %s = %v, want %v", tc.a, tc.b, got, tc.less)
+		}
+	}
+}
