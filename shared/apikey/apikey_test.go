@@ -82,7 +82,7 @@ func TestLookupRefusesUnknownAndRevoked(t *testing.T) {
 		TableName: aws.String("ApiKeys"),
 		Key: map[string]types.AttributeValue{
 			"key_hash": &types.AttributeValueMemberS{Value: apikey.Hash(key)}},
-		UpdateExpression:          aws.String("SET revoked = :t"),
+		UpdateExpression: aws.String("SET revoked = :t"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":t": &types.AttributeValueMemberBOOL{Value: true}},
 	})
