@@ -20,8 +20,9 @@ import (
 const maxConditionRounds = 3
 
 // applyAll writes every row. It returns how many rows were written, how many were found
-// already applied, and for each row that failed the lowest sequence number it carries.
-func (h *Handler) applyAll(ctx context.Context, rows []*row) (written, applied int,
+// already applied, how many update calls it made, and for each row that failed the lowest
+// sequence number it carries.
+func (h *Handler) applyAll(ctx context.Context, rows []*row) (written, applied, writes int,
 	failed []string) {
 	results := make([]applyResult, len(rows))
 	h.forEach(len(rows), func(i int) {
@@ -29,6 +30,7 @@ func (h *Handler) applyAll(ctx context.Context, rows []*row) (written, applied i
 	})
 
 	for i, res := range results {
+		writes += res.writes
 		switch {
 		case res.err != nil:
 			h.Log.WarnContext(ctx, "rollup write failed", slog.String("sk", rows[i].sk),
@@ -40,37 +42,43 @@ func (h *Handler) applyAll(ctx context.Context, rows []*row) (written, applied i
 			applied++
 		}
 	}
-	return written, applied, failed
+	return written, applied, writes, failed
 }
 
 type applyResult struct {
-	wrote bool
-	err   error
+	wrote  bool
+	writes int // update calls made, conditional failures included (they cost a write too)
+	err    error
 }
 
 // applyRow adds the row's delta and moves its watermark in one conditional update. When
 // the watermark shows that part of the delta is already in, it adds only the rest.
 func (h *Handler) applyRow(ctx context.Context, r *row) applyResult {
 	after, first := "", true
+	res := applyResult{}
 	for round := 0; round < maxConditionRounds; round++ {
 		sum, lo, hi := r.total(after)
 		if lo == "" {
-			return applyResult{} // every record of this row is already in
+			return res // every record of this row is already in
 		}
 
 		err := h.update(ctx, r, sum.Attributes(), lo, hi, after, first)
+		res.writes++
 		var stale *types.ConditionalCheckFailedException
 		if !errors.As(err, &stale) {
-			return applyResult{wrote: err == nil, err: err}
+			res.wrote, res.err = err == nil, err
+			return res
 		}
 
 		wm, err := h.watermark(ctx, r)
 		if err != nil {
-			return applyResult{err: err}
+			res.err = err
+			return res
 		}
 		after, first = wm, false
 	}
-	return applyResult{err: fmt.Errorf("row %s %s: watermark kept moving", r.pk, r.sk)}
+	res.err = fmt.Errorf("row %s %s: watermark kept moving", r.pk, r.sk)
+	return res
 }
 
 // update writes one delta. On the first try the condition is "watermark below lo"; after

@@ -13,10 +13,11 @@ import (
 )
 
 // claimAll claims every item's event for its record. It returns which items were claimed,
-// how many were duplicates, and the sequence numbers whose claims could not be written.
+// how many were duplicates, how many claim writes it made, and the sequence numbers whose
+// claims could not be written.
 // Within the batch, only the first occurrence of an event id is claimed at all.
 func (h *Handler) claimAll(ctx context.Context, items []item) (
-	claimed []bool, duplicates int, failed []string) {
+	claimed []bool, duplicates, writes int, failed []string) {
 	claimed = make([]bool, len(items))
 	outcome := make([]error, len(items))
 	seen := make(map[string]bool, len(items))
@@ -47,7 +48,7 @@ func (h *Handler) claimAll(ctx context.Context, items []item) (
 			failed = append(failed, items[i].seq)
 		}
 	}
-	return claimed, duplicates, failed
+	return claimed, duplicates, len(todo), failed
 }
 
 // claim writes the event's claim unless another live record holds it.

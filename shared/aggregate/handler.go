@@ -44,6 +44,7 @@ type Handler struct {
 type stats struct {
 	records, events, duplicates, poison int
 	rowsWritten, rowsAlreadyApplied     int
+	claimWrites, rowWrites              int
 }
 
 // Handle processes one batch and reports the lowest sequence number that must be
@@ -66,16 +67,16 @@ func (h *Handler) Handle(ctx context.Context, in events.KinesisEvent) (
 	}
 
 	// Claim each event; a duplicate from another record is skipped.
-	claimed, dups, claimFailed := h.claimAll(ctx, b.items)
-	st.duplicates = dups
+	claimed, dups, claimWrites, claimFailed := h.claimAll(ctx, b.items)
+	st.duplicates, st.claimWrites = dups, claimWrites
 	for _, seq := range claimFailed {
 		fail.add(seq)
 	}
 
 	// Fold what came before the first failure and write one update per row.
 	rows := fold(b.items, claimed, fail.seq, h.Now(), h.MinuteRetention)
-	written, applied, rowFailed := h.applyAll(ctx, rows)
-	st.rowsWritten, st.rowsAlreadyApplied = written, applied
+	written, applied, rowWrites, rowFailed := h.applyAll(ctx, rows)
+	st.rowsWritten, st.rowsAlreadyApplied, st.rowWrites = written, applied, rowWrites
 	for _, seq := range rowFailed {
 		fail.add(seq)
 	}
@@ -102,8 +103,10 @@ func (h *Handler) logOutcome(ctx context.Context, st stats, failed string, d tim
 	attrs := []any{
 		slog.Int("records", st.records), slog.Int("events", st.events),
 		slog.Int("duplicates", st.duplicates), slog.Int("poison", st.poison),
-		slog.Int("rowsWritten", st.rowsWritten), slog.Int("rowsAlreadyApplied",
-			st.rowsAlreadyApplied), slog.Int64("ms", d.Milliseconds()),
+		slog.Int("rowsWritten", st.rowsWritten),
+		slog.Int("rowsAlreadyApplied", st.rowsAlreadyApplied),
+		slog.Int("claimWrites", st.claimWrites), slog.Int("rowWrites", st.rowWrites),
+		slog.Int64("ms", d.Milliseconds()),
 	}
 	if failed != "" {
 		h.Log.WarnContext(ctx, "aggregate partial", append(attrs,
