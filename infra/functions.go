@@ -1,0 +1,139 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// functionMetadataKey is the CloudFormation metadata key naming a function's folder under
+// functions/; the local stack uses it to find the bootstrap to run.
+const functionMetadataKey = "adpulse:function"
+
+// functions holds the stack's Lambda functions.
+type functions struct {
+	ingest    awslambda.Function
+	aggregate awslambda.Function
+}
+
+// functionSpec is what differs between the functions.
+type functionSpec struct {
+	id       string // construct id
+	folder   string // folder under functions/ and under dist/
+	memoryMB float64
+	timeout  awscdk.Duration
+	env      map[string]*string
+}
+
+// newFunctions creates the ingest and aggregate functions with least-privilege access to
+// storage, and the mapping that feeds the Events stream to the aggregate function.
+func newFunctions(stack awscdk.Stack, st storage, assetDir func(string) string) functions {
+	ingest := newFunction(stack, assetDir, functionSpec{
+		id:       "Ingest",
+		folder:   "ingest",
+		memoryMB: 512,
+		timeout:  awscdk.Duration_Seconds(jsii.Number(10)),
+		env: map[string]*string{
+			"STREAM_NAME":     st.stream.StreamName(),
+			"API_KEYS_TABLE":  st.apiKeys.TableName(),
+			"PARTITION_SALTS": jsii.String("16"),
+			"LOG_LEVEL":       jsii.String("info"),
+		},
+	})
+	aggregate := newFunction(stack, assetDir, functionSpec{
+		id:       "Aggregate",
+		folder:   "aggregate",
+		memoryMB: 1024,
+		timeout:  awscdk.Duration_Seconds(jsii.Number(60)),
+		env: map[string]*string{
+			"AGGREGATES_TABLE":   st.aggregates.TableName(),
+			"CLAIMS_TABLE":       st.claims.TableName(),
+			"FAILURE_QUEUE_URL":  st.failures.QueueUrl(),
+			"DEDUP_WINDOW_HOURS": jsii.String("168"),
+			"LOG_LEVEL":          jsii.String("info"),
+		},
+	})
+
+	fns := functions{ingest: ingest, aggregate: aggregate}
+	grantLeastPrivilege(fns, st)
+	subscribeAggregate(aggregate, st)
+	return fns
+}
+
+// grantLeastPrivilege gives each function the actions it calls and no more. Tables get
+// explicit statements because the grantRead/grantWrite helpers include Query, Scan and
+// batch actions the functions never use.
+func grantLeastPrivilege(fns functions, st storage) {
+	// Ingest writes records and reads single keys; grantWrite gives no kinesis read.
+	st.stream.GrantWrite(fns.ingest)
+	allow(fns.ingest, st.apiKeys.TableArn(), "dynamodb:GetItem")
+
+	// Aggregate updates rows under a watermark condition, claims event_ids, reports poison.
+	allow(fns.aggregate, st.aggregates.TableArn(),
+		"dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query")
+	allow(fns.aggregate, st.claims.TableArn(), "dynamodb:PutItem", "dynamodb:GetItem")
+	st.failures.GrantSendMessages(fns.aggregate)
+}
+
+// subscribeAggregate feeds the Events stream to the aggregate function. The event source
+// also grants the stream read permissions and the send to the on-failure queue.
+func subscribeAggregate(aggregate awslambda.Function, st storage) {
+	source := awslambdaeventsources.NewKinesisEventSource(st.stream,
+		&awslambdaeventsources.KinesisEventSourceProps{
+			StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+			BatchSize:               jsii.Number(100),
+			MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(1)),
+			BisectBatchOnError:      jsii.Bool(true),
+			RetryAttempts:           jsii.Number(5),
+			MaxRecordAge:            awscdk.Duration_Hours(jsii.Number(1)),
+			ReportBatchItemFailures: jsii.Bool(true),
+			// One invocation per shard at a time: each shard's rows of the aggregates
+			// table must have one writer applying records in sequence order, or the
+			// watermark `wm` stops being a total order (docs/design.md, Aggregates).
+			ParallelizationFactor: jsii.Number(1),
+			OnFailure:             awslambdaeventsources.NewSqsDlq(st.failures),
+		})
+	aggregate.AddEventSource(source)
+}
+
+// newFunction creates a Go function on provided.al2023/arm64 running dist/<folder>/bootstrap,
+// with JSON logs into its own log group, and tags it with its folder in the metadata.
+func newFunction(
+	stack awscdk.Stack, assetDir func(string) string, spec functionSpec,
+) awslambda.Function {
+	logs := awslogs.NewLogGroup(stack, jsii.String(spec.id+"Logs"), &awslogs.LogGroupProps{
+		Retention: awslogs.RetentionDays_ONE_MONTH,
+	})
+
+	fn := awslambda.NewFunction(stack, jsii.String(spec.id), &awslambda.FunctionProps{
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(assetDir(spec.folder)), nil),
+		MemorySize:   jsii.Number(spec.memoryMB),
+		Timeout:      spec.timeout,
+		Environment:  &spec.env,
+
+		LoggingFormat:         awslambda.LoggingFormat_JSON,
+		ApplicationLogLevelV2: awslambda.ApplicationLogLevel_INFO,
+		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
+		LogGroup:              logs,
+		// TODO: X-Ray is off, so a slow request cannot be followed from API to DynamoDB.
+		Tracing: awslambda.Tracing_DISABLED,
+	})
+
+	cfn := fn.Node().DefaultChild().(awslambda.CfnFunction)
+	cfn.AddMetadata(jsii.String(functionMetadataKey), spec.folder)
+	return fn
+}
+
+// allow adds a statement letting fn perform actions on the one resource ARN.
+func allow(fn awslambda.Function, resourceARN *string, actions ...string) {
+	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings(actions...),
+		Resources: &[]*string{resourceARN},
+	}))
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// DefaultShardCount is the number of provisioned shards of the Events stream when
+// AdpulseStackProps.ShardCount is zero.
+const DefaultShardCount = 2
+
+// AdpulseStackProps configures NewAdpulseStack. A zero field takes its default.
+type AdpulseStackProps struct {
+	awscdk.StackProps
+
+	// ShardCount is the number of provisioned shards of the Events stream
+	// (default DefaultShardCount).
+	ShardCount int
+
+	// AssetDir returns the directory holding the `bootstrap` of function, a folder name under
+	// functions/ such as "ingest" (default DefaultAssetDir). Tests point it at a temporary
+	// directory with a dummy bootstrap.
+	AssetDir func(function string) string
+}
+
+// DefaultAssetDir returns dist/<function>, where `make build` writes each function's bootstrap.
+// The path is relative to the working directory, the repository root under the CDK CLI.
+func DefaultAssetDir(function string) string {
+	return filepath.Join("dist", function)
+}
+
+// withDefaults returns a copy of p (which may be nil) with every zero field set to its default.
+func (p *AdpulseStackProps) withDefaults() AdpulseStackProps {
+	var out AdpulseStackProps
+	if p != nil {
+		out = *p
+	}
+	if out.ShardCount == 0 {
+		out.ShardCount = DefaultShardCount
+	}
+	if out.AssetDir == nil {
+		out.AssetDir = DefaultAssetDir
+	}
+	return out
+}
+
+// NewAdpulseStack adds the adpulse stack to scope: REST API → ingest function → Kinesis
+// stream → aggregate function → DynamoDB, with an SQS queue for what cannot be processed.
+// Construct ids follow the names contract in docs/design.md.
+func NewAdpulseStack(
+	scope constructs.Construct, id string, props *AdpulseStackProps,
+) awscdk.Stack {
+	p := props.withDefaults()
+	stack := awscdk.NewStack(scope, &id, &p.StackProps)
+
+	// Storage first: the functions' environment and grants refer to it.
+	st := newStorage(stack, p.ShardCount)
+
+	// Functions, their permissions and the stream → aggregate mapping.
+	fns := newFunctions(stack, st, p.AssetDir)
+
+	// The public entry point.
+	api := newIngestAPI(stack, fns.ingest)
+
+	addOutputs(stack, st, api.Url())
+	return stack
+}
+
+// addOutputs exports the names and addresses that operators and the end-to-end tests read.
+func addOutputs(stack awscdk.Stack, st storage, apiURL *string) {
+	outputs := []struct {
+		id, description string
+		value           *string
+	}{
+		{"ApiUrl", "base URL of the ingest API (prod stage)", apiURL},
+		{"StreamName", "Kinesis stream of ingested event records", st.stream.StreamName()},
+		{"AggregatesTableName", "DynamoDB table of per-shard rollups", st.aggregates.TableName()},
+		{"ApiKeysTableName", "DynamoDB table of API key hashes", st.apiKeys.TableName()},
+		{"ClaimsTableName", "DynamoDB table of event_id claims (dedup)", st.claims.TableName()},
+		{"FailureQueueUrl", "SQS queue of poison records, failed batches", st.failures.QueueUrl()},
+	}
+	for _, o := range outputs {
+		awscdk.NewCfnOutput(stack, jsii.String(o.id), &awscdk.CfnOutputProps{
+			Value:       o.value,
+			Description: jsii.String(o.description),
+		})
+	}
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func TestPropsDefaults(t *testing.T) {
+	// GIVEN no props WHEN defaults apply THEN 2 shards and bootstraps under dist/<function>.
+	p := (*AdpulseStackProps)(nil).withDefaults()
+	if p.ShardCount != DefaultShardCount || DefaultShardCount != 2 {
+		t.Errorf("ShardCount: got %d, want 2", p.ShardCount)
+	}
+	if got, want := p.AssetDir("ingest"), filepath.Join("dist", "ingest"); got != want {
+		t.Errorf("AssetDir(ingest): got %q, want %q", got, want)
+	}
+}
+
+func TestStream(t *testing.T) {
+	// GIVEN the default stack WHEN synthesized THEN one provisioned 2-shard stream, 24 h,
+	// encrypted with the AWS-managed Kinesis key.
+	check(t, "one stream", func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::Kinesis::Stream"), jsii.Number(1))
+	})
+	check(t, "stream properties", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::Kinesis::Stream"), obj{
+			"ShardCount":           2,
+			"RetentionPeriodHours": 24,
+			"StreamModeDetails":    obj{"StreamMode": "PROVISIONED"},
+			"StreamEncryption":     obj{"EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"},
+		})
+	})
+}
+
+func TestTables(t *testing.T) {
+	ttl := obj{"AttributeName": "expires_at", "Enabled": true}
+	pitr := obj{"PointInTimeRecoveryEnabled": true}
+	hash := func(name string) obj { return obj{"AttributeName": name, "KeyType": "HASH"} }
+	str := func(name string) obj { return obj{"AttributeName": name, "AttributeType": "S"} }
+	cases := []struct {
+		id       string
+		keys     []any
+		attrs    []any
+		ttl      any
+		deletion string
+	}{
+		{"ApiKeys", []any{hash("key_hash")}, []any{str("key_hash")},
+			assertions.Match_Absent(), "Retain"},
+		{"Aggregates", []any{hash("pk"), obj{"AttributeName": "sk", "KeyType": "RANGE"}},
+			[]any{str("pk"), str("sk")}, ttl, "Retain"},
+		{"EventClaims", []any{hash("pk")}, []any{str("pk")}, ttl, "Delete"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.id, func(t *testing.T) {
+			// GIVEN the stack WHEN reading table tc.id THEN its keys, billing, PITR, TTL and
+			// deletion policy follow docs/design.md.
+			id := logicalID(t, "AWS::DynamoDB::Table", tc.id)
+			check(t, "table "+tc.id, func() {
+				tmpl.HasResource(jsii.String("AWS::DynamoDB::Table"), obj{
+					"DeletionPolicy": tc.deletion,
+					"Properties": obj{
+						"KeySchema":                        tc.keys,
+						"AttributeDefinitions":             tc.attrs,
+						"BillingMode":                      "PAY_PER_REQUEST",
+						"PointInTimeRecoverySpecification": pitr,
+						"TimeToLiveSpecification":          tc.ttl,
+					},
+				})
+			})
+			if got := field(resources[id], "DeletionPolicy"); got != tc.deletion {
+				t.Errorf("%s DeletionPolicy: got %v, want %s", id, got, tc.deletion)
+			}
+		})
+	}
+}
+
+func TestFailureQueue(t *testing.T) {
+	// GIVEN the stack WHEN reading the queue THEN 14 days, SQS-managed SSE, no redrive, and a
+	// policy denying requests without TLS.
+	check(t, "queue", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), obj{
+			"MessageRetentionPeriod": 14 * 24 * 3600,
+			"SqsManagedSseEnabled":   true,
+			"RedrivePolicy":          assertions.Match_Absent(),
+		})
+	})
+	check(t, "enforce SSL", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::SQS::QueuePolicy"), obj{
+			"PolicyDocument": obj{"Statement": []any{like(obj{
+				"Effect":    "Deny",
+				"Condition": obj{"Bool": obj{"aws:SecureTransport": "false"}},
+			})}},
+		})
+	})
+}
+
+func TestFunctions(t *testing.T) {
+	literal := func(s string) any { return s }
+	cases := []struct {
+		folder    string
+		memoryMB  int
+		timeoutS  int
+		variables func(t *testing.T) obj
+	}{
+		{"ingest", 512, 10, func(t *testing.T) obj {
+			return obj{
+				"STREAM_NAME":     ref(logicalID(t, "AWS::Kinesis::Stream", "Events")),
+				"API_KEYS_TABLE":  ref(logicalID(t, "AWS::DynamoDB::Table", "ApiKeys")),
+				"PARTITION_SALTS": literal("16"),
+				"LOG_LEVEL":       literal("info"),
+			}
+		}},
+		{"aggregate", 1024, 60, func(t *testing.T) obj {
+			return obj{
+				"AGGREGATES_TABLE":   ref(logicalID(t, "AWS::DynamoDB::Table", "Aggregates")),
+				"CLAIMS_TABLE":       ref(logicalID(t, "AWS::DynamoDB::Table", "EventClaims")),
+				"FAILURE_QUEUE_URL":  ref(logicalID(t, "AWS::SQS::Queue", "IngestFailures")),
+				"DEDUP_WINDOW_HOURS": literal("168"),
+				"LOG_LEVEL":          literal("info"),
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.folder, func(t *testing.T) {
+			// GIVEN the stack WHEN reading the function tagged adpulse:function=tc.folder
+			// THEN arm64 provided.al2023 bootstrap, its sizing, exactly its env, JSON logs.
+			variables := tc.variables(t)
+			logGroup := ref(logicalID(t, "AWS::Logs::LogGroup", logsID(tc.folder)))
+			check(t, "function "+tc.folder, func() {
+				tmpl.HasResource(jsii.String("AWS::Lambda::Function"), obj{
+					"Metadata": obj{functionMetadataKey: tc.folder},
+					"Properties": obj{
+						"Runtime":       "provided.al2023",
+						"Architectures": []any{"arm64"},
+						"Handler":       "bootstrap",
+						"MemorySize":    tc.memoryMB,
+						"Timeout":       tc.timeoutS,
+						"Environment": obj{
+							"Variables": assertions.Match_ObjectEquals(&variables),
+						},
+						"LoggingConfig": obj{
+							"LogFormat":           "JSON",
+							"ApplicationLogLevel": "INFO",
+							"SystemLogLevel":      "WARN",
+							"LogGroup":            logGroup,
+						},
+						"TracingConfig": assertions.Match_Absent(),
+					},
+				})
+			})
+		})
+	}
+}
+
+// logsID is the construct id of the log group of the function in folder ("ingest" →
+// "IngestLogs").
+func logsID(folder string) string {
+	return strings.ToUpper(folder[:1]) + folder[1:] + "Logs"
+}
+
+func TestEventSourceMapping(t *testing.T) {
+	// GIVEN the stack WHEN reading the stream → aggregate mapping THEN batches of 100 within
+	// 1 s, bisect, 5 retries, 1 h max age, one batch per shard, partial failures reported,
+	// and exhausted batches described to IngestFailures.
+	check(t, "one mapping", func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1))
+	})
+	stream := logicalID(t, "AWS::Kinesis::Stream", "Events")
+	check(t, "mapping properties", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
+			"EventSourceArn":                 arnOf(stream),
+			"FunctionName":                   ref(functionID(t, "aggregate")),
+			"StartingPosition":               "TRIM_HORIZON",
+			"BatchSize":                      100,
+			"MaximumBatchingWindowInSeconds": 1,
+			"BisectBatchOnFunctionError":     true,
+			"MaximumRetryAttempts":           5,
+			"MaximumRecordAgeInSeconds":      3600,
+			"ParallelizationFactor":          1,
+			"FunctionResponseTypes":          []any{"ReportBatchItemFailures"},
+			"DestinationConfig": obj{"OnFailure": obj{
+				"Destination": arnOf(logicalID(t, "AWS::SQS::Queue", "IngestFailures")),
+			}},
+		})
+	})
+}
+
+func TestAPI(t *testing.T) {
+	// GIVEN the stack WHEN reading the REST API THEN binary bodies pass through, stage prod
+	// is throttled and access-logged, and only the two POST methods exist.
+	check(t, "binary media types", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::RestApi"), obj{
+			"BinaryMediaTypes": []any{"*/*"},
+		})
+	})
+	accessLogs := logicalID(t, "AWS::Logs::LogGroup", "ApiAccessLogs")
+	jsonFormat := assertions.Match_SerializedJson(like(obj{"status": "$context.status"}))
+	check(t, "stage", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Stage"), obj{
+			"StageName": "prod",
+			"MethodSettings": assertions.Match_ArrayWith(&[]any{like(obj{
+				"HttpMethod": "*", "ResourcePath": "/*",
+				"ThrottlingRateLimit": 10000, "ThrottlingBurstLimit": 5000,
+			})}),
+			"AccessLogSetting": obj{
+				"DestinationArn": arnOf(accessLogs),
+				"Format":         jsonFormat,
+			},
+		})
+	})
+	check(t, "two methods", func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Method"), jsii.Number(2))
+	})
+
+	for _, path := range [][]string{{"v1", "events"}, {"v1", "events", "batch"}} {
+		t.Run("POST /"+strings.Join(path, "/"), func(t *testing.T) {
+			// THEN the path has POST, no API Gateway auth, Lambda proxy to ingest.
+			resourceID := apiResourceID(t, path...)
+			found := tmpl.FindResources(jsii.String("AWS::ApiGateway::Method"), obj{
+				"Properties": obj{
+					"HttpMethod":        "POST",
+					"ResourceId":        ref(resourceID),
+					"AuthorizationType": "NONE",
+					"Integration":       obj{"Type": "AWS_PROXY", "IntegrationHttpMethod": "POST"},
+				},
+			})
+			if len(*found) != 1 {
+				t.Fatalf("POST methods on %s: got %d, want 1", resourceID, len(*found))
+			}
+			for id, method := range *found {
+				join, _ := field(*method, "Properties", "Integration", "Uri", "Fn::Join").([]any)
+				var parts []any
+				if len(join) == 2 {
+					parts, _ = join[1].([]any)
+				}
+				if !containsJSON(parts, arnOf(functionID(t, "ingest"))) {
+					t.Errorf("%s integration URI does not invoke ingest: %v", id, join)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskinesis"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// ttlAttribute is the epoch-seconds attribute DynamoDB expires items by (docs/design.md).
+const ttlAttribute = "expires_at"
+
+// storage holds the stateful resources of the stack.
+type storage struct {
+	stream     awskinesis.Stream
+	apiKeys    awsdynamodb.Table
+	aggregates awsdynamodb.Table
+	claims     awsdynamodb.Table
+	failures   awssqs.Queue
+}
+
+// newStorage creates the Events stream, the three tables and the on-failure queue.
+func newStorage(stack awscdk.Stack, shardCount int) storage {
+	stream := awskinesis.NewStream(stack, jsii.String("Events"), &awskinesis.StreamProps{
+		StreamMode:      awskinesis.StreamMode_PROVISIONED,
+		ShardCount:      jsii.Number(shardCount),
+		RetentionPeriod: awscdk.Duration_Hours(jsii.Number(24)),
+		Encryption:      awskinesis.StreamEncryption_MANAGED,
+	})
+
+	// ApiKeys and Aggregates are retained when the stack is deleted: keys are issued to
+	// customers and the aggregates are the product's data. EventClaims is a dedup cache:
+	// it only remembers the event_ids of the last DEDUP_WINDOW_HOURS and every item expires
+	// by TTL anyway, so nothing of value is lost when it is destroyed with the stack.
+	apiKeys := newTable(stack, "ApiKeys", tableSpec{
+		partitionKey: "key_hash",
+		removal:      awscdk.RemovalPolicy_RETAIN,
+	})
+	aggregates := newTable(stack, "Aggregates", tableSpec{
+		partitionKey: "pk",
+		sortKey:      "sk",
+		ttl:          true,
+		removal:      awscdk.RemovalPolicy_RETAIN,
+	})
+	claims := newTable(stack, "EventClaims", tableSpec{
+		partitionKey: "pk",
+		ttl:          true,
+		removal:      awscdk.RemovalPolicy_DESTROY,
+	})
+
+	// IngestFailures is the end of the line: the stream mapping sends it the description of
+	// each batch it gave up on, and the aggregate function its poison records. No consumer
+	// reads it automatically, so no message can exceed a receive count and a DLQ of its own
+	// would stay empty (cdk-nag's SQS3 asks for one). An operator inspects and replays
+	// messages within the 14 days SQS keeps them, its maximum.
+	failures := awssqs.NewQueue(stack, jsii.String("IngestFailures"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		EnforceSSL:      jsii.Bool(true),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+	})
+
+	return storage{
+		stream:     stream,
+		apiKeys:    apiKeys,
+		aggregates: aggregates,
+		claims:     claims,
+		failures:   failures,
+	}
+}
+
+// tableSpec is what differs between the tables; all use string keys and on-demand billing.
+type tableSpec struct {
+	partitionKey string
+	sortKey      string // empty: no sort key
+	ttl          bool   // expire items by ttlAttribute
+	removal      awscdk.RemovalPolicy
+}
+
+// newTable creates an on-demand DynamoDB table with point-in-time recovery.
+func newTable(stack awscdk.Stack, id string, spec tableSpec) awsdynamodb.Table {
+	props := &awsdynamodb.TableProps{
+		PartitionKey: stringKey(spec.partitionKey),
+		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		RemovalPolicy: spec.removal,
+	}
+	if spec.sortKey != "" {
+		props.SortKey = stringKey(spec.sortKey)
+	}
+	if spec.ttl {
+		props.TimeToLiveAttribute = jsii.String(ttlAttribute)
+	}
+	return awsdynamodb.NewTable(stack, jsii.String(id), props)
+}
+
+// stringKey returns a key attribute of type S.
+func stringKey(name string) *awsdynamodb.Attribute {
+	return &awsdynamodb.Attribute{Name: jsii.String(name), Type: awsdynamodb.AttributeType_STRING}
+}
