@@ -102,21 +102,10 @@ func ParseLine(line string) (event.Event, error) {
 		e.Currency = Currency
 	}
 
-	if err := validate(&e, time.Now()); err != nil {
+	if err := e.Validate(time.Now()); err != nil {
 		return event.Event{}, fmt.Errorf("mapped event is invalid: %w", err)
 	}
 	return e, nil
-}
-
-// validate runs e.Validate. TODO: event.Validate returns a nil *FieldError wrapped in a
-// non-nil error for a valid event; unwrap it here until shared/event returns a plain nil.
-func validate(e *event.Event, now time.Time) error {
-	err := e.Validate(now)
-	var fe *event.FieldError
-	if errors.As(err, &fe) && fe == nil {
-		return nil
-	}
-	return err
 }
 
 // ParseTimestamp parses a log timestamp, yyyyMMddHHmmssSSS in China Standard Time, and

@@ -1,0 +1,11 @@
+// Package events holds no code: its folders hold sample inputs of the functions, in the
+// exact shape Lambda delivers them, for `make invoke` and as test fixtures.
+//
+//   - ingest/*.json: events.APIGatewayProxyRequest (API Gateway REST API, proxy
+//     integration) as the ingest function receives them.
+//   - aggregate/*.json: events.KinesisEvent as the aggregate function receives them from
+//     its event source mapping; each record's data is a record written by event.Pack.
+//
+// The API keys in the samples are fake. events_test.go decodes every file strictly into
+// its function's input type and checks what it carries.
+package events
