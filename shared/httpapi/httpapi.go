@@ -1,0 +1,148 @@
+// Package httpapi writes the answers of the management API's functions: JSON bodies, one
+// error shape for every failure, security headers, CORS from an allow-list and the
+// request id on every answer. Internal error text never reaches a response.
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// FieldError is one failing field of a request body.
+type FieldError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// Problem is the body of every error answer:
+//
+//	{"error": {"code": "validation_failed", "message": "...", "fields": [...]},
+//	 "request_id": "..."}
+type Problem struct {
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Fields  []FieldError `json:"fields,omitempty"`
+	Allowed []string     `json:"allowed,omitempty"` // e.g. the legal status moves on a 409
+}
+
+type problemBody struct {
+	Error     Problem `json:"error"`
+	RequestID string  `json:"request_id"`
+}
+
+// Header returns a request header, matching its name without regard to case.
+func Header(req *events.APIGatewayProxyRequest, name string) string {
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	for k, vs := range req.MultiValueHeaders {
+		if strings.EqualFold(k, name) && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
+// securityHeaders go on every answer.
+var securityHeaders = map[string]string{
+	"Content-Type":              "application/json",
+	"Cache-Control":             "no-store",
+	"X-Content-Type-Options":    "nosniff",
+	"X-Frame-Options":           "DENY",
+	"Referrer-Policy":           "no-referrer",
+	"Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+	"Content-Security-Policy":   "default-src 'none'; frame-ancestors 'none'",
+}
+
+// Responder builds answers for one request: its id and its CORS origin.
+type Responder struct {
+	RequestID string
+	Origin    string // the request's Origin header, echoed only when allowed
+	Allowed   []string
+}
+
+// NewResponder reads what answers need from the request. allowed is the CORS allow-list
+// (exact origins, from configuration).
+func NewResponder(req *events.APIGatewayProxyRequest, allowed []string) Responder {
+	return Responder{
+		RequestID: req.RequestContext.RequestID, Origin: Header(req, "Origin"), Allowed: allowed,
+	}
+}
+
+// JSON answers with a status and a JSON body, plus extra headers.
+func (r Responder) JSON(status int, body any,
+	extra map[string]string) events.APIGatewayProxyResponse {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return r.Error(http.StatusInternalServerError, "internal", "internal error")
+	}
+	h := r.headers()
+	for k, v := range extra {
+		h[k] = v
+	}
+	return events.APIGatewayProxyResponse{StatusCode: status, Headers: h, Body: string(data)}
+}
+
+// Error answers with the one error shape.
+func (r Responder) Error(status int, code, message string) events.APIGatewayProxyResponse {
+	return r.Problem(status, Problem{Code: code, Message: message}, nil)
+}
+
+// Problem answers with a full problem, plus extra headers (Retry-After, Allow, ...).
+func (r Responder) Problem(status int, p Problem,
+	extra map[string]string) events.APIGatewayProxyResponse {
+	data, _ := json.Marshal(problemBody{Error: p, RequestID: r.RequestID})
+	h := r.headers()
+	for k, v := range extra {
+		h[k] = v
+	}
+	return events.APIGatewayProxyResponse{StatusCode: status, Headers: h, Body: string(data)}
+}
+
+// Invalid answers 400 listing every failing field.
+func (r Responder) Invalid(fields []FieldError) events.APIGatewayProxyResponse {
+	return r.Problem(http.StatusBadRequest, Problem{Code: "validation_failed",
+		Message: "the request has invalid fields", Fields: fields}, nil)
+}
+
+func (r Responder) headers() map[string]string {
+	h := make(map[string]string, len(securityHeaders)+4)
+	for k, v := range securityHeaders {
+		h[k] = v
+	}
+	if r.RequestID != "" {
+		h["X-Request-Id"] = r.RequestID
+	}
+	if r.Origin != "" && allowedOrigin(r.Origin, r.Allowed) {
+		h["Access-Control-Allow-Origin"] = r.Origin
+		h["Access-Control-Allow-Credentials"] = "true"
+		h["Access-Control-Expose-Headers"] = "ETag, Location, X-Request-Id, Retry-After"
+		h["Vary"] = "Origin"
+	}
+	return h
+}
+
+func allowedOrigin(origin string, allowed []string) bool {
+	for _, a := range allowed {
+		if a == origin {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseOrigins splits a comma-separated allow-list (the CORS_ALLOWED_ORIGINS setting).
+func ParseOrigins(s string) []string {
+	var out []string
+	for _, o := range strings.Split(s, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}

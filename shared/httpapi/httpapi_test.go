@@ -1,0 +1,43 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/adpulse/adpulse/shared/httpapi"
+)
+
+func TestErrorShapeAndHeaders(t *testing.T) {
+	req := events.APIGatewayProxyRequest{Headers: map[string]string{"origin": "https://app.example"}}
+	req.RequestContext.RequestID = "req-9"
+	r := httpapi.NewResponder(&req, httpapi.ParseOrigins("https://app.example, https://x.example"))
+
+	resp := r.Invalid([]httpapi.FieldError{{Field: "name", Reason: "required"}})
+	var body struct {
+		Error     httpapi.Problem `json:"error"`
+		RequestID string          `json:"request_id"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 400 || body.Error.Code != "validation_failed" ||
+		body.Error.Fields[0].Field != "name" || body.RequestID != "req-9" {
+		t.Errorf("got %d %s", resp.StatusCode, resp.Body)
+	}
+	for _, h := range []string{"X-Content-Type-Options", "Strict-Transport-Security",
+		"X-Request-Id", "Access-Control-Allow-Origin"} {
+		if resp.Headers[h] == "" {
+			t.Errorf("header %s missing", h)
+		}
+	}
+}
+
+func TestCORSOnlyForAllowedOrigins(t *testing.T) {
+	req := events.APIGatewayProxyRequest{Headers: map[string]string{"Origin": "https://evil.example"}}
+	r := httpapi.NewResponder(&req, []string{"https://app.example"})
+	if got := r.JSON(200, map[string]int{}, nil).Headers["Access-Control-Allow-Origin"]; got != "" {
+		t.Errorf("evil origin allowed: %q", got)
+	}
+}
