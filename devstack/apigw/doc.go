@@ -1,0 +1,12 @@
+// Package apigw serves the REST API of a synthesized template the way API Gateway's
+// Lambda proxy integration does, so a client sees locally what it will see in AWS.
+//
+// The API lives under /<stage>/ as at an execute-api URL. A request is matched to a
+// resource (literal path parts before {param} before {proxy+}) and method (or ANY),
+// turned into an events.APIGatewayProxyRequest (the body base64-encoded when its
+// content type is one of the API's binary media types, */* matching all), and the
+// function's APIGatewayProxyResponse is written back. Errors take API Gateway's shapes:
+// 403 {"message":"Missing Authentication Token"} for an unknown resource or method (what
+// API Gateway answers for both), 413 above the 10 MB payload limit, 502 for a function
+// error or a malformed response, 504 after the 29 s integration timeout.
+package apigw

@@ -1,0 +1,192 @@
+package apigw
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/adpulse/adpulse/devstack/lambdarun"
+	"github.com/adpulse/adpulse/devstack/template"
+)
+
+// API Gateway limits the proxy reproduces.
+const (
+	MaxPayload         = 10 * 1024 * 1024 // request payload
+	IntegrationTimeout = 29 * time.Second
+	maxInvokePayload   = 6 * 1024 * 1024 // Lambda's synchronous request payload
+)
+
+// Invoker invokes a function synchronously (lambdarun.Runner in the stack).
+type Invoker interface {
+	Invoke(ctx context.Context, function string, payload []byte) (lambdarun.Result, error)
+}
+
+// Server serves one REST API. Create it with New, then Start it.
+type Server struct {
+	api       template.API
+	functions map[string]string // physical function name by logical id
+	inv       Invoker
+	log       *slog.Logger
+	router    *router
+	timeout   time.Duration
+
+	srv      *http.Server
+	url      string
+	inflight atomic.Int64
+	last     atomic.Int64 // unix nanos of the last request's end
+}
+
+// New returns a server for api; functions maps the template's function logical ids to
+// the physical names to invoke.
+func New(api template.API, functions map[string]string, inv Invoker, log *slog.Logger) *Server {
+	return &Server{api: api, functions: functions, inv: inv, log: log.With("api", api.ID),
+		router: newRouter(api.Routes), timeout: IntegrationTimeout}
+}
+
+// SetTimeout replaces the 29 s integration timeout (tests).
+func (s *Server) SetTimeout(d time.Duration) { s.timeout = d }
+
+// Start listens on addr (host:port; port 0 picks a free one) and serves until Close.
+func (s *Server) Start(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s.url = "http://" + l.Addr().String() + "/" + s.api.Stage
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("api server", "err", err)
+		}
+	}()
+	s.log.Info("api serving", "url", s.url, "routes", len(s.api.Routes))
+	return nil
+}
+
+// URL returns the invoke URL of the stage, without a trailing slash, as
+// http://127.0.0.1:3000/prod.
+func (s *Server) URL() string { return s.url }
+
+// InFlight returns the number of requests being served.
+func (s *Server) InFlight() int64 { return s.inflight.Load() }
+
+// LastRequest returns when the last request ended (zero when none has).
+func (s *Server) LastRequest() time.Time {
+	if n := s.last.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
+
+// Close stops accepting requests and waits up to 5 s for those in flight.
+func (s *Server) Close() error {
+	if s.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shut down api server: %w", err)
+	}
+	return nil
+}
+
+// ServeHTTP answers one request as API Gateway would.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.inflight.Add(1)
+	defer func() {
+		s.last.Store(time.Now().UnixNano())
+		s.inflight.Add(-1)
+	}()
+	start := time.Now()
+	reqID := newID()
+	w.Header().Set("x-amzn-RequestId", reqID)
+	status := s.serve(w, r, reqID)
+	s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", status,
+		"took", time.Since(start), "requestId", reqID)
+}
+
+// serve does the work of ServeHTTP and returns the status written.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, reqID string) int {
+	path, ok := strings.CutPrefix(r.URL.Path, "/"+s.api.Stage)
+	if !ok || (path != "" && !strings.HasPrefix(path, "/")) {
+		return writeMessage(w, http.StatusForbidden, "Missing Authentication Token")
+	}
+	path = "/" + strings.TrimPrefix(path, "/")
+	res, params := s.router.match(path)
+	if res == nil {
+		return writeMessage(w, http.StatusForbidden, "Missing Authentication Token")
+	}
+	route, ok := res.method(r.Method)
+	if !ok {
+		return writeMessage(w, http.StatusForbidden, "Missing Authentication Token")
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return writeMessage(w, http.StatusRequestEntityTooLarge, "Request Too Long")
+	}
+	ev := s.event(r, path, route, params, body, reqID)
+	payload, err := json.Marshal(ev)
+	if err != nil || len(payload) > maxInvokePayload {
+		s.log.Warn("invoke payload over Lambda's 6 MB limit", "bytes", len(payload))
+		return writeMessage(w, http.StatusInternalServerError, "Internal server error")
+	}
+	return s.integrate(w, r.Context(), route, payload)
+}
+
+// integrate invokes the route's function and writes its response.
+func (s *Server) integrate(w http.ResponseWriter, ctx context.Context, route template.Route,
+	payload []byte) int {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	res, err := s.inv.Invoke(ctx, s.functions[route.FunctionID], payload)
+	switch {
+	case ctx.Err() == context.DeadlineExceeded:
+		return writeMessage(w, http.StatusGatewayTimeout, "Endpoint request timed out")
+	case err != nil:
+		s.log.Error("invoke", "function", route.FunctionID, "err", err)
+		return writeMessage(w, http.StatusBadGateway, "Internal server error")
+	case res.FunctionError != "":
+		s.log.Warn("function error", "function", route.FunctionID,
+			"error", string(res.Payload))
+		return writeMessage(w, http.StatusBadGateway, "Internal server error")
+	}
+	status, err := writeResponse(w, res.Payload)
+	if err != nil {
+		s.log.Warn("malformed Lambda proxy response", "function", route.FunctionID,
+			"err", err)
+		return writeMessage(w, http.StatusBadGateway, "Internal server error")
+	}
+	return status
+}
+
+// writeMessage writes API Gateway's {"message": ...} error document.
+func writeMessage(w http.ResponseWriter, status int, msg string) int {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-amzn-ErrorType", errorType(status))
+	w.WriteHeader(status)
+	body, _ := json.Marshal(map[string]string{"message": msg})
+	_, _ = w.Write(body)
+	return status
+}
+
+// errorType returns the x-amzn-ErrorType API Gateway sends with an error status.
+func errorType(status int) string {
+	switch status {
+	case http.StatusForbidden:
+		return "MissingAuthenticationTokenException"
+	case http.StatusGatewayTimeout:
+		return "IntegrationTimeoutException"
+	case http.StatusRequestEntityTooLarge:
+		return "RequestTooLargeException"
+	}
+	return "InternalServerErrorException:" + strconv.Itoa(status)
+}
