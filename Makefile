@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 KUMO_VERSION := v0.33.1
-FUNCTIONS    := $(notdir $(wildcard functions/*))
+FUNCTIONS    := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 BIN          := $(CURDIR)/bin
 DATA         ?=
 FORMAT       ?= table

@@ -159,8 +159,8 @@ func FindRoot() (string, error) {
 // Endpoint returns kumo's URL, e.g. http://127.0.0.1:4566.
 func (s *Stack) Endpoint() string { return s.kumo.Endpoint() }
 
-// APIURL returns the API's stage URL without a trailing slash, e.g.
-// http://127.0.0.1:3000/prod; empty when the template has no REST API.
+// APIURL returns the API's base URL without a trailing slash, e.g.
+// http://127.0.0.1:3000 (routes also answer under /prod); empty when there is no REST API.
 func (s *Stack) APIURL() string {
 	if s.api == nil {
 		return ""
@@ -219,3 +219,11 @@ func (s *Stack) Close() error {
 
 // addr returns the loopback listen address of port (0: any free port).
 func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+
+// LogPath returns the log file of a function folder's bootstraps.
+func (s *Stack) LogPath(folder string) string {
+	return filepath.Join(s.cfg.StateDir, "logs", folder+".log")
+}
+
+// LastActivity returns when the API last answered or a mapping last delivered a batch.
+func (s *Stack) LastActivity() time.Time { return s.probe().LastActivity }

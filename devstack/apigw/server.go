@@ -60,7 +60,7 @@ func (s *Server) Start(addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	s.url = "http://" + l.Addr().String() + "/" + s.api.Stage
+	s.url = "http://" + l.Addr().String()
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -71,8 +71,8 @@ func (s *Server) Start(addr string) error {
 	return nil
 }
 
-// URL returns the invoke URL of the stage, without a trailing slash, as
-// http://127.0.0.1:3000/prod.
+// URL returns the API's base URL without a trailing slash, as http://127.0.0.1:3000;
+// routes answer under it directly and under /<stage>.
 func (s *Server) URL() string { return s.url }
 
 // InFlight returns the number of requests being served.
@@ -116,9 +116,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve does the work of ServeHTTP and returns the status written.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, reqID string) int {
-	path, ok := strings.CutPrefix(r.URL.Path, "/"+s.api.Stage)
-	if !ok || (path != "" && !strings.HasPrefix(path, "/")) {
-		return writeMessage(w, http.StatusForbidden, "Missing Authentication Token")
+	// Like `sam local start-api`, the routes answer at the root as well as under the
+	// stage, so local URLs stay short: /v1/events and /prod/v1/events are the same.
+	path := r.URL.Path
+	if rest, ok := strings.CutPrefix(path, "/"+s.api.Stage); ok &&
+		(rest == "" || strings.HasPrefix(rest, "/")) {
+		path = rest
 	}
 	path = "/" + strings.TrimPrefix(path, "/")
 	res, params := s.router.match(path)

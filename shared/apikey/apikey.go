@@ -35,6 +35,7 @@ type DynamoAPI interface {
 // Key is what the store keeps about one API key: never the key itself.
 type Key struct {
 	Hash      string `dynamodbav:"key_hash"`
+	KeyID     string `dynamodbav:"key_id,omitempty"` // public id; keys made before it have none
 	TenantID  string `dynamodbav:"tenant_id"`
 	Label     string `dynamodbav:"label"`
 	Hint      string `dynamodbav:"hint"` // the first characters, to tell keys apart in lists
@@ -70,26 +71,33 @@ func Hash(key string) string {
 
 // Create issues a key for a tenant and returns it. It is the only time the key is seen.
 func (s *Store) Create(ctx context.Context, tenantID, label string) (string, error) {
+	_, key, err := s.CreateKey(ctx, tenantID, label)
+	return key, err
+}
+
+// CreateKey is Create that also returns the stored record, whose KeyID names the key in
+// lists and revocations.
+func (s *Store) CreateKey(ctx context.Context, tenantID, label string) (Key, string, error) {
 	if tenantID == "" {
-		return "", errors.New("create api key: tenant id is empty")
+		return Key{}, "", errors.New("create api key: tenant id is empty")
 	}
 	key, err := Generate()
 	if err != nil {
-		return "", fmt.Errorf("create api key: %w", err)
+		return Key{}, "", fmt.Errorf("create api key: %w", err)
 	}
 
 	rec := Key{
-		Hash: Hash(key), TenantID: tenantID, Label: label, Hint: key[:len(Prefix)+4],
-		CreatedAt: time.Now().UTC().Format(time.RFC3339),
+		Hash: Hash(key), KeyID: NewKeyID(), TenantID: tenantID, Label: label,
+		Hint: key[:len(Prefix)+4], CreatedAt: time.Now().UTC().Format(time.RFC3339),
 	}
 	item, err := attributevalue.MarshalMap(rec)
 	if err != nil {
-		return "", fmt.Errorf("create api key: encode: %w", err)
+		return Key{}, "", fmt.Errorf("create api key: encode: %w", err)
 	}
 	cond, err := expression.NewBuilder().
 		WithCondition(expression.AttributeNotExists(expression.Name("key_hash"))).Build()
 	if err != nil {
-		return "", fmt.Errorf("create api key: build condition: %w", err)
+		return Key{}, "", fmt.Errorf("create api key: build condition: %w", err)
 	}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(s.table), Item: item,
@@ -97,9 +105,9 @@ func (s *Store) Create(ctx context.Context, tenantID, label string) (string, err
 		ExpressionAttributeNames: cond.Names(),
 	})
 	if err != nil {
-		return "", fmt.Errorf("create api key for tenant %s: %w", tenantID, err)
+		return Key{}, "", fmt.Errorf("create api key for tenant %s: %w", tenantID, err)
 	}
-	return key, nil
+	return rec, key, nil
 }
 
 // Lookup returns the live key record for a presented key, or ErrUnknownKey.

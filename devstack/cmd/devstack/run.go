@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/adpulse/adpulse/devstack"
+	"github.com/adpulse/adpulse/devstack/scenario"
 )
 
 // runOptions are the flags of run that the replay hook reads.
@@ -17,6 +18,7 @@ type runOptions struct {
 	Data   string // directory of event files; empty: generated traffic
 	Format string // report format: table or json
 	APIKey string // the demo tenant's ingest key
+	Count  int    // generated impressions when Data is empty
 }
 
 // run starts the stack, creates the demo tenant, replays the data through the API and
@@ -28,6 +30,7 @@ func run(ctx context.Context, args []string) error {
 	var opts runOptions
 	fs.StringVar(&opts.Data, "data", "", "directory of event files (empty: generated)")
 	fs.StringVar(&opts.Format, "format", "table", "report format: table or json")
+	fs.IntVar(&opts.Count, "count", 20000, "generated impressions when --data is empty")
 	_ = fs.Parse(args)
 	if opts.Format != "table" && opts.Format != "json" {
 		return fmt.Errorf("--format %q: want table or json", opts.Format)
@@ -54,18 +57,30 @@ func run(ctx context.Context, args []string) error {
 	return stack.Close()
 }
 
-// replayAndReport is the hook where run replays opts.Data through stack.APIURL() and
-// reports in opts.Format.
-//
-// TODO(lead): wire devstack/replay here: load the events of opts.Data (or generate
-// them), replay.Run(ctx, replay.Options{APIURL: stack.APIURL(), APIKey: opts.APIKey,
-// Events: ..., Progress: os.Stderr}), then stack.WaitSettled(ctx, 2*time.Second) so that
-// the aggregates are complete, read the totals, and print the report. Until then run
-// only proves that the stack starts and stops.
+// replayAndReport replays the input through the stack, waits for the totals to settle
+// and prints them with the run's measurements. It fails when generated traffic does not
+// add up to what the generator sent.
 func replayAndReport(ctx context.Context, stack *devstack.Stack, opts runOptions) error {
-	fmt.Printf("stack up: API %s, kumo %s, tenant %s\n", stack.APIURL(), stack.Endpoint(),
-		demoTenant)
-	fmt.Println("replay not wired yet (see replayAndReport in devstack/cmd/devstack/run.go)")
-	_ = ctx
+	in, err := scenario.Load(opts.Data, demoTenant, opts.Count)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "replaying %s through %s\n", in.Source, stack.APIURL())
+
+	res, err := scenario.Run(ctx, stack, demoTenant, opts.APIKey, in, os.Stderr)
+	if err != nil {
+		return err
+	}
+	if opts.Format == "json" {
+		err = scenario.PrintJSON(os.Stdout, res)
+	} else {
+		err = scenario.PrintTable(os.Stdout, res)
+	}
+	if err != nil {
+		return err
+	}
+	if len(res.Problems) > 0 {
+		return fmt.Errorf("%d campaigns differ from the expected totals", len(res.Problems))
+	}
 	return nil
 }

@@ -1,0 +1,87 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/adpulse/adpulse/shared/apikey"
+	"github.com/adpulse/adpulse/shared/password"
+	"github.com/adpulse/adpulse/shared/principal"
+)
+
+// Deps are what creating a tenant writes to.
+type Deps struct {
+	Accounts *Store
+	Keys     *apikey.Store
+	Hash     password.Params // zero value: password.Default
+}
+
+// Credentials are the secrets of a new tenant, shown once and never stored in clear.
+type Credentials struct {
+	TenantID      string `json:"tenant_id"`
+	TenantName    string `json:"tenant_name"`
+	AdminUserID   string `json:"admin_user_id"`
+	AdminEmail    string `json:"admin_email"`
+	AdminPassword string `json:"admin_password"`
+	APIKeyID      string `json:"api_key_id"`
+	APIKey        string `json:"api_key"`
+}
+
+// ErrInvalid means an input was refused; its text says which and why.
+var ErrInvalid = errors.New("invalid input")
+
+// ValidateEmail checks that s is a bare address (no display name) of sane length.
+func ValidateEmail(s string) error {
+	s = strings.TrimSpace(s)
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || len(s) > 254 || addr.Name != "" {
+		return fmt.Errorf("%w: email must be a plain address like ana@example.com", ErrInvalid)
+	}
+	return nil
+}
+
+// CreateTenant creates a tenant, its first admin with a generated password and an ingest
+// API key, and returns their credentials. The tenant and admin are written in one
+// transaction; if the key cannot be created afterwards the error says so and an admin
+// creates one through the API.
+func CreateTenant(ctx context.Context, d Deps, name, email string) (Credentials, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return Credentials{}, fmt.Errorf("%w: name must be 1 to 200 characters", ErrInvalid)
+	}
+	if err := ValidateEmail(email); err != nil {
+		return Credentials{}, err
+	}
+	params := d.Hash
+	if params == (password.Params{}) {
+		params = password.Default
+	}
+
+	pw, err := password.Generate()
+	if err != nil {
+		return Credentials{}, fmt.Errorf("create tenant: %w", err)
+	}
+	hash, err := params.Hash(pw)
+	if err != nil {
+		return Credentials{}, fmt.Errorf("create tenant: %w", err)
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	t := Tenant{ID: NewID("t"), Name: name, CreatedAt: now}
+	admin := User{ID: NewID("u"), TenantID: t.ID, Email: NormalizeEmail(email),
+		Role: principal.Admin, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	if err := d.Accounts.CreateTenant(ctx, t, admin); err != nil {
+		return Credentials{}, fmt.Errorf("create tenant %q: %w", name, err)
+	}
+
+	rec, key, err := d.Keys.CreateKey(ctx, t.ID, "ingest")
+	if err != nil {
+		return Credentials{}, fmt.Errorf("tenant %s created without an ingest key: %w", t.ID,
+			err)
+	}
+	return Credentials{TenantID: t.ID, TenantName: name, AdminUserID: admin.ID,
+		AdminEmail: admin.Email, AdminPassword: pw, APIKeyID: rec.KeyID, APIKey: key}, nil
+}
