@@ -49,6 +49,10 @@ run: tools synth ## replay DATA (or generated traffic) through the whole local s
 up: tools synth ## start the local stack in the background
 	go run ./devstack/cmd/devstack up
 
+.PHONY: totals
+totals: ## print the demo tenant's campaign totals from the stack that make up started
+	go run ./devstack/cmd/devstack totals --format '$(FORMAT)'
+
 .PHONY: down
 down: ## stop the local stack started by make up
 	go run ./devstack/cmd/devstack down

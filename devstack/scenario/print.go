@@ -9,23 +9,28 @@ import (
 	"text/tabwriter"
 )
 
-// PrintJSON writes the result as indented JSON.
-func PrintJSON(w io.Writer, r Result) error {
+// PrintJSON writes a result (or any value) as indented JSON.
+func PrintJSON(w io.Writer, r any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
 }
 
-// PrintTable writes the totals as a table and the measurements below it.
-func PrintTable(w io.Writer, r Result) error {
+// PrintCampaigns writes campaign totals as a table.
+func PrintCampaigns(w io.Writer, rows []CampaignTotal) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "campaign\timpressions\tclicks\tconversions\tspend (micros)\t"+
 		"value (micros)\t")
-	for _, c := range r.Campaigns {
+	for _, c := range rows {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t\n", c.CampaignID, c.Impressions, c.Clicks,
 			c.Conversions, money(c.Spend), money(c.Value))
 	}
-	if err := tw.Flush(); err != nil {
+	return tw.Flush()
+}
+
+// PrintTable writes the totals as a table and the measurements below it.
+func PrintTable(w io.Writer, r Result) error {
+	if err := PrintCampaigns(w, r.Campaigns); err != nil {
 		return err
 	}
 

@@ -4,6 +4,7 @@
 //	devstack down                  stop it (make down)
 //	devstack run --data DIR        start the stack, replay DIR through it, report (make run)
 //	devstack serve                 run the stack in the foreground until SIGINT or SIGTERM
+//	devstack totals [--tenant T]   print the campaign totals of the running stack
 package main
 
 import (
@@ -38,6 +39,8 @@ func main() {
 		err = serve(ctx, args)
 	case "run":
 		err = run(ctx, args)
+	case "totals":
+		err = totals(ctx, args)
 	default:
 		usage()
 	}
@@ -49,7 +52,7 @@ func main() {
 
 // usage prints the subcommands and exits.
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: devstack up|down|run [flags]")
+	fmt.Fprintln(os.Stderr, "usage: devstack up|down|run|serve|totals [flags]")
 	os.Exit(2)
 }
 
