@@ -86,8 +86,10 @@ func TestMappingAgainstKumo(t *testing.T) {
 	t.Logf("%d records delivered in %v (%.0f records/s); stats %+v",
 		good+1, took, float64(good+1)/took.Seconds(), st)
 
-	if st.Records != good || st.RecordsFailed != 1 || st.FailuresSent != 1 {
-		t.Errorf("stats = %+v, want %d records, 1 failed, 1 sent", st, good)
+	// Delivery is at least once: how often good records travel again with a failing
+	// neighbour depends on how the poller cut the batches, so only the floor is fixed.
+	if st.Records < good || st.RecordsFailed != 1 || st.FailuresSent != 1 {
+		t.Errorf("stats = %+v, want at least %d records, 1 failed, 1 sent", st, good)
 	}
 	seen, _ := os.ReadFile(out)
 	if n := strings.Count(string(seen), "\n"); n < good {

@@ -12,11 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// Failures counts failed sign-ins of one subject (an email or a source address) in a
-// window that starts at the first failure.
+// Failures counts failed sign-ins of one subject (an email or a source address). The
+// count goes back to zero only after a whole window passes without a failure, so an
+// attacker who waits out each delay still reaches the lock.
 type Failures struct {
 	Count       int   `dynamodbav:"count"`
-	FirstAt     int64 `dynamodbav:"first_at"`     // epoch seconds
+	LastAt      int64 `dynamodbav:"last_at"`      // epoch seconds of the latest failure
 	NextAt      int64 `dynamodbav:"next_at"`      // no attempt before this
 	LockedUntil int64 `dynamodbav:"locked_until"` // no attempt before this either
 	ExpiresAt   int64 `dynamodbav:"expires_at"`
@@ -40,8 +41,8 @@ func (s *Store) GetFailures(ctx context.Context, subject string) (Failures, erro
 	return f, err
 }
 
-// AddFailure counts one failure at now. A counter whose window (which began at its first
-// failure) is over starts again at one. It returns the counter as it is now.
+// AddFailure counts one failure at now. A counter whose last failure is a window or more
+// ago starts again at one. It returns the counter as it is now.
 func (s *Store) AddFailure(ctx context.Context, subject string, now time.Time,
 	window time.Duration) (Failures, error) {
 	cutoff := now.Add(-window).Unix()
@@ -50,8 +51,9 @@ func (s *Store) AddFailure(ctx context.Context, subject string, now time.Time,
 		// Within the window: add one.
 		err := s.updateFailures(ctx, subject,
 			expression.Add(expression.Name("count"), expression.Value(1)).
+				Set(expression.Name("last_at"), expression.Value(now.Unix())).
 				Set(expression.Name("expires_at"), expression.Value(expires)),
-			expression.Name("first_at").GreaterThan(expression.Value(cutoff)))
+			expression.Name("last_at").GreaterThan(expression.Value(cutoff)))
 		var cond *types.ConditionalCheckFailedException
 		if err == nil {
 			return s.GetFailures(ctx, subject)
@@ -60,14 +62,14 @@ func (s *Store) AddFailure(ctx context.Context, subject string, now time.Time,
 			return Failures{}, err
 		}
 
-		// No counter, or its window is over: start a new one.
+		// No counter, or a quiet window has passed: start a new one.
 		err = s.updateFailures(ctx, subject,
 			expression.Set(expression.Name("count"), expression.Value(1)).
-				Set(expression.Name("first_at"), expression.Value(now.Unix())).
+				Set(expression.Name("last_at"), expression.Value(now.Unix())).
 				Set(expression.Name("next_at"), expression.Value(0)).
 				Set(expression.Name("expires_at"), expression.Value(expires)),
 			expression.AttributeNotExists(expression.Name("pk")).
-				Or(expression.Name("first_at").LessThanEqual(expression.Value(cutoff))))
+				Or(expression.Name("last_at").LessThanEqual(expression.Value(cutoff))))
 		if err == nil {
 			return s.GetFailures(ctx, subject)
 		}
@@ -122,4 +124,3 @@ func (s *Store) updateFailures(ctx context.Context, subject string,
 	}
 	return nil
 }
-

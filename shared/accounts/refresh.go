@@ -90,6 +90,7 @@ func (s *Store) Rotate(ctx context.Context, old, next Refresh) error {
 	if err != nil {
 		return fmt.Errorf("rotate refresh token: build check: %w", err)
 	}
+	famKey := key(tenantPK(old.TenantID), familySK(old.UserID, old.FamilyID))
 	nextItem, err := marshal(refreshPK(next.Hash), "refresh", next)
 	if err != nil {
 		return err
@@ -109,8 +110,8 @@ func (s *Store) Rotate(ctx context.Context, old, next Refresh) error {
 				ExpressionAttributeValues: markUsed.Values(),
 			}},
 			{ConditionCheck: &types.ConditionCheck{
-				TableName: aws.String(s.table),
-				Key:       key(tenantPK(old.TenantID), familySK(old.UserID, old.FamilyID)),
+				TableName:                 aws.String(s.table),
+				Key:                       famKey,
 				ConditionExpression:       live.Condition(),
 				ExpressionAttributeNames:  live.Names(),
 				ExpressionAttributeValues: live.Values(),
@@ -141,8 +142,8 @@ func (s *Store) RevokeFamily(ctx context.Context, tenantID, userID, familyID str
 		return fmt.Errorf("revoke family: build expression: %w", err)
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.table),
-		Key:       key(tenantPK(tenantID), familySK(userID, familyID)),
+		TableName:                 aws.String(s.table),
+		Key:                       key(tenantPK(tenantID), familySK(userID, familyID)),
 		UpdateExpression:          oneLine(expr.Update()),
 		ConditionExpression:       expr.Condition(),
 		ExpressionAttributeNames:  expr.Names(),

@@ -76,6 +76,14 @@ func TestSecretSourceAgainstKumo(t *testing.T) {
 			t.Errorf("second read by %s was not served from the cache", id)
 		}
 	}
+	before, _ := auth.NewSecretSource(sm, arn, time.Minute).Keys(ctx)
+	if err := auth.PutSigningKey(ctx, sm, arn); err != nil {
+		t.Fatalf("put signing key: %v", err)
+	}
+	after, err := auth.NewSecretSource(sm, arn, time.Minute).Keys(ctx)
+	if err != nil || after.SigningKID() == before.SigningKID() {
+		t.Errorf("after put: kid %v (%v), want a new key", after, err)
+	}
 	if _, err := auth.NewSecretSource(sm, "missing", time.Minute).Keys(ctx); err == nil {
 		t.Errorf("a missing secret gave no error")
 	}

@@ -16,6 +16,8 @@ type SecretsAPI interface {
 		...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 	CreateSecret(context.Context, *secretsmanager.CreateSecretInput,
 		...func(*secretsmanager.Options)) (*secretsmanager.CreateSecretOutput, error)
+	PutSecretValue(context.Context, *secretsmanager.PutSecretValueInput,
+		...func(*secretsmanager.Options)) (*secretsmanager.PutSecretValueOutput, error)
 }
 
 // DefaultKeyTTL is how long a SecretSource keeps the key set before reading it again. A
@@ -83,4 +85,21 @@ func CreateSigningKeySecret(ctx context.Context, client SecretsAPI,
 		return "", fmt.Errorf("create signing key secret %s: %w", name, err)
 	}
 	return aws.ToString(out.ARN), nil
+}
+
+// PutSigningKey replaces the value of an existing secret (one the CDK app created, say)
+// with a fresh P-256 key. Tokens signed by the old key stop verifying once the functions'
+// caches expire; rotate by hand (docs/auth.md) when sessions must survive.
+func PutSigningKey(ctx context.Context, client SecretsAPI, secretID string) error {
+	pemKey, err := NewKeyPEM()
+	if err != nil {
+		return fmt.Errorf("put signing key %s: %w", secretID, err)
+	}
+	_, err = client.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{
+		SecretId: aws.String(secretID), SecretString: aws.String(string(pemKey)),
+	})
+	if err != nil {
+		return fmt.Errorf("put signing key %s: %w", secretID, err)
+	}
+	return nil
 }

@@ -1,0 +1,51 @@
+// Command adpulse administers the platform from an operator's shell:
+//
+//	adpulse tenant create --name NAME --admin-email EMAIL [--json]
+//	adpulse signing-key create --secret NAME
+//	adpulse signing-key put --secret NAME_OR_ARN
+//
+// "signing-key create" creates a secret holding a fresh P-256 key; "signing-key put"
+// writes a fresh key into an existing secret (the one the CDK app creates).
+// "tenant create" writes a tenant, its first admin with a generated password and an
+// ingest API key, and prints them once: nothing can show them again. Table and secret
+// names come from flags or from ACCOUNTS_TABLE, API_KEYS_TABLE and SIGNING_KEY_SECRET.
+// AWS credentials, region and AWS_ENDPOINT_URL (the local emulator) come from the usual
+// SDK environment.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "adpulse:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  adpulse tenant create --name NAME --admin-email EMAIL [--json]
+      [--accounts-table T] [--api-keys-table T]
+  adpulse signing-key create --secret NAME
+  adpulse signing-key put --secret NAME_OR_ARN`
+
+// run executes one command; getenv and out are the process's, or a test's.
+func run(ctx context.Context, args []string, getenv func(string) string,
+	out io.Writer) error {
+	if len(args) < 2 {
+		return fmt.Errorf("unknown command\n%s", usage)
+	}
+	switch args[0] + " " + args[1] {
+	case "tenant create":
+		return tenantCreate(ctx, args[2:], getenv, out)
+	case "signing-key create":
+		return signingKey(ctx, args[2:], getenv, out, false)
+	case "signing-key put":
+		return signingKey(ctx, args[2:], getenv, out, true)
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0]+" "+args[1], usage)
+}
