@@ -91,7 +91,7 @@ func (s *Store) List(ctx context.Context, tenant string, q Query) (Page, error) 
 	var page Page
 	for round := 0; round < maxRounds; round++ {
 		need := q.Limit - len(page.Items) + 1
-		if filtered && need < 100 {
+		if filtered && round > 0 && need < 100 {
 			need = 100
 		}
 		in.Limit = aws.Int32(int32(need))
@@ -113,6 +113,7 @@ func (s *Store) List(ctx context.Context, tenant string, q Query) (Page, error) 
 			return page, nil
 		}
 		if out.LastEvaluatedKey == nil {
+			page.Next = nil
 			return page, nil
 		}
 		in.ExclusiveStartKey = out.LastEvaluatedKey

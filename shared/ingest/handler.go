@@ -13,6 +13,7 @@ import (
 
 	"github.com/adpulse/adpulse/shared/apikey"
 	"github.com/adpulse/adpulse/shared/event"
+	"github.com/adpulse/adpulse/shared/httpapi"
 )
 
 // KeyLookup resolves a presented API key to its tenant.
@@ -56,6 +57,7 @@ type EventError struct {
 // outcome is what one invocation did, for its log line.
 type outcome struct {
 	status   int
+	code     string // machine-readable reason of a refused request
 	tenant   string
 	result   Result
 	records  int
@@ -84,36 +86,44 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		h.Log.InfoContext(ctx, "ingest done", attrs...)
 	}
 
-	reqID := req.RequestContext.RequestID
-	if out.problem != "" {
-		return respond(out.status, map[string]string{"error": out.problem, "request_id": reqID}), nil
+	r := httpapi.NewResponder(&req, nil)
+	var extra map[string]string
+	if out.status == http.StatusServiceUnavailable {
+		extra = map[string]string{"Retry-After": "1"}
 	}
-	out.result.RequestID = reqID
-	return respond(out.status, out.result), nil
+	if out.problem != "" {
+		return r.Problem(out.status, httpapi.Problem{Code: out.code, Message: out.problem},
+			extra), nil
+	}
+	out.result.RequestID = r.RequestID
+	return r.JSON(out.status, out.result, extra), nil
 }
 
 func (h *Handler) serve(ctx context.Context, req *events.APIGatewayProxyRequest) outcome {
 	// Route and method first: they need nothing from the body.
 	batch, ok := isBatch(req)
 	if !ok {
-		return outcome{status: http.StatusNotFound, problem: "no such route: " + route(req)}
+		return outcome{status: http.StatusNotFound, code: "not_found",
+			problem: "no such route: " + route(req)}
 	}
 	if req.HTTPMethod != http.MethodPost {
-		return outcome{status: http.StatusMethodNotAllowed, problem: "use POST"}
+		return outcome{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
+			problem: "use POST"}
 	}
 
 	// The key is checked before anything of the body is read.
 	key := strings.TrimSpace(header(req, "x-api-key"))
 	if key == "" {
-		return outcome{status: http.StatusUnauthorized,
+		return outcome{status: http.StatusUnauthorized, code: "unauthorized",
 			problem: "missing API key: send it in the x-api-key header"}
 	}
 	rec, err := h.Keys.Lookup(ctx, key)
 	if errors.Is(err, apikey.ErrUnknownKey) {
-		return outcome{status: http.StatusUnauthorized, problem: "unknown or revoked API key"}
+		return outcome{status: http.StatusUnauthorized, code: "unauthorized",
+			problem: "unknown or revoked API key"}
 	}
 	if err != nil {
-		return outcome{status: http.StatusServiceUnavailable,
+		return outcome{status: http.StatusServiceUnavailable, code: "unavailable",
 			problem: "cannot check the API key now, retry", internal: err}
 	}
 
@@ -127,19 +137,21 @@ func (h *Handler) ingest(ctx context.Context, req *events.APIGatewayProxyRequest
 	body, err := readBody(req)
 	switch {
 	case errors.Is(err, errTooLarge):
-		return outcome{status: http.StatusRequestEntityTooLarge,
+		return outcome{status: http.StatusRequestEntityTooLarge, code: "payload_too_large",
 			problem: "body is larger than 1 MB (1048576 bytes) after decoding"}
 	case errors.Is(err, errUnsupportedType):
-		return outcome{status: http.StatusUnsupportedMediaType, problem: err.Error()}
+		return outcome{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
+			problem: err.Error()}
 	case err != nil:
-		return outcome{status: http.StatusBadRequest, problem: err.Error()}
+		return outcome{status: http.StatusBadRequest, code: "bad_request", problem: err.Error()}
 	}
 
 	raws := []json.RawMessage{body}
 	if batch {
 		raws, err = event.SplitBatch(body)
 		if err != nil {
-			return outcome{status: http.StatusBadRequest, problem: err.Error()}
+			return outcome{status: http.StatusBadRequest, code: "bad_request",
+				problem: err.Error()}
 		}
 	}
 

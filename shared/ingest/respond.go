@@ -60,16 +60,3 @@ func peekEventID(raw json.RawMessage) string {
 	}
 	return s
 }
-
-func respond(status int, body any) events.APIGatewayProxyResponse {
-	data, _ := json.Marshal(body)
-	headers := map[string]string{
-		"Content-Type":           "application/json",
-		"X-Content-Type-Options": "nosniff",
-		"Cache-Control":          "no-store",
-	}
-	if status == http.StatusServiceUnavailable {
-		headers["Retry-After"] = "1"
-	}
-	return events.APIGatewayProxyResponse{StatusCode: status, Headers: headers, Body: string(data)}
-}

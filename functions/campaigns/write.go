@@ -1,0 +1,268 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/adpulse/adpulse/shared/campaign"
+	"github.com/adpulse/adpulse/shared/httpapi"
+)
+
+const (
+	jsonType       = "application/json"
+	mergePatchType = "application/merge-patch+json"
+)
+
+// conflictRetries is how often a write without If-Match re-reads and re-applies itself
+// when another write got in between its read and its write.
+const conflictRetries = 3
+
+// create answers POST /v1/campaigns, honouring Idempotency-Key.
+func (h *Handler) create(c *call) events.APIGatewayProxyResponse {
+	body, refused := c.body(jsonType)
+	if refused != nil {
+		return *refused
+	}
+	key := httpapi.Header(c.req, "Idempotency-Key")
+	if key != "" && !validKey(key) {
+		return c.resp.Invalid([]httpapi.FieldError{{Field: "Idempotency-Key",
+			Reason: "must be 1 to 255 printable ASCII characters"}})
+	}
+	hash := campaign.BodyHash(body)
+	if key != "" {
+		if out, done := h.replay(c, key, hash); done {
+			return out
+		}
+	}
+
+	spec, err := campaign.DecodeSpec(body)
+	if err != nil {
+		return c.fail(err)
+	}
+	cmp := campaign.New(c.who.TenantID, c.who.UserID, spec, h.Store.Now())
+	c.id = cmp.ID
+	location := "/v1/campaigns/" + cmp.ID
+	out := c.resp.JSON(http.StatusCreated, cmp, map[string]string{
+		"Location": location, "ETag": campaign.ETag(cmp.ID, cmp.Version)})
+
+	var rec *campaign.Replay
+	if key != "" {
+		rec = &campaign.Replay{Key: key, BodyHash: hash, Status: out.StatusCode, Body: out.Body,
+			Headers: map[string]string{"Location": location, "ETag": out.Headers["ETag"]}}
+	}
+	err = h.Store.Create(c.ctx, cmp, rec)
+	if errors.Is(err, campaign.ErrKeyInUse) {
+		// A concurrent request with the same key won the race.
+		if out, done := h.replay(c, key, hash); done {
+			return out
+		}
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	return out
+}
+
+// replay answers a POST whose Idempotency-Key was seen before: the first answer again
+// for the same body, 422 for another. done is false when the key is new.
+func (h *Handler) replay(c *call, key, hash string) (events.APIGatewayProxyResponse, bool) {
+	rec, err := h.Store.Replay(c.ctx, c.who.TenantID, key)
+	if err != nil {
+		return c.fail(err), true
+	}
+	if rec == nil {
+		return events.APIGatewayProxyResponse{}, false
+	}
+	if rec.BodyHash != hash {
+		return c.resp.Error(http.StatusUnprocessableEntity, "idempotency_key_reused",
+			"this Idempotency-Key was used with a different body"), true
+	}
+	extra := map[string]string{"Idempotent-Replayed": "true"}
+	for k, v := range rec.Headers {
+		extra[k] = v
+	}
+	out := c.resp.JSON(rec.Status, nil, extra)
+	out.Body = rec.Body
+	return out, true
+}
+
+func validKey(k string) bool {
+	if len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// modify is the read-check-write cycle of every change to one campaign: read it, check
+// If-Match, apply fn, write conditionally on the version read. With If-Match a lost race
+// answers 412; without it the cycle runs again on the newer version.
+func (h *Handler) modify(c *call, action string,
+	fn func(cur campaign.Campaign) (campaign.Campaign, error)) (campaign.Campaign, error) {
+	ifMatch := httpapi.Header(c.req, "If-Match")
+	for attempt := 1; ; attempt++ {
+		cur, err := h.Store.Get(c.ctx, c.who.TenantID, c.id)
+		if err != nil {
+			return campaign.Campaign{}, err
+		}
+		if ifMatch != "" && !campaign.IfMatch(ifMatch, campaign.ETag(cur.ID, cur.Version)) {
+			return campaign.Campaign{}, errPrecondition
+		}
+		next, err := fn(cur)
+		if err != nil {
+			return campaign.Campaign{}, err
+		}
+		saved, err := h.Store.Update(c.ctx, cur, next, c.who.UserID, action)
+		if errors.Is(err, campaign.ErrVersionConflict) && ifMatch == "" &&
+			attempt < conflictRetries {
+			continue
+		}
+		return saved, err
+	}
+}
+
+// editable refuses changes to archived campaigns.
+func editable(cur campaign.Campaign) error {
+	if cur.Status == campaign.Archived {
+		return errArchived
+	}
+	return nil
+}
+
+// replace answers PUT /v1/campaigns/{id}: the body replaces every client field.
+func (h *Handler) replace(c *call) events.APIGatewayProxyResponse {
+	body, refused := c.body(jsonType)
+	if refused != nil {
+		return *refused
+	}
+	spec, err := campaign.DecodeSpec(body)
+	if err != nil {
+		return c.fail(err)
+	}
+	saved, err := h.modify(c, "replace", func(cur campaign.Campaign) (campaign.Campaign, error) {
+		cur.Spec = spec
+		return cur, editable(cur)
+	})
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.withETag(http.StatusOK, saved, saved)
+}
+
+// patch answers PATCH /v1/campaigns/{id} with a JSON Merge Patch body.
+func (h *Handler) patch(c *call) events.APIGatewayProxyResponse {
+	body, refused := c.body(mergePatchType, jsonType)
+	if refused != nil {
+		return *refused
+	}
+	saved, err := h.modify(c, "patch", func(cur campaign.Campaign) (campaign.Campaign, error) {
+		if err := editable(cur); err != nil {
+			return cur, err
+		}
+		spec, err := campaign.Patch(cur.Spec, body)
+		cur.Spec = spec
+		return cur, err
+	})
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.withETag(http.StatusOK, saved, saved)
+}
+
+// archive answers DELETE /v1/campaigns/{id}: the campaign moves to archived and the
+// answer is 200 with it. Deleting an archived campaign changes nothing and answers the
+// same.
+func (h *Handler) archive(c *call) events.APIGatewayProxyResponse {
+	saved, err := h.modify(c, "archive", func(cur campaign.Campaign) (campaign.Campaign, error) {
+		if cur.Status == campaign.Archived {
+			return cur, nil
+		}
+		cur.Status = campaign.Archived
+		return cur, nil
+	})
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.withETag(http.StatusOK, saved, saved)
+}
+
+// setStatus answers PATCH /v1/campaigns/{id}/status with {"status": "..."}.
+func (h *Handler) setStatus(c *call) events.APIGatewayProxyResponse {
+	body, refused := c.body(mergePatchType, jsonType)
+	if refused != nil {
+		return *refused
+	}
+	var in struct {
+		Status *campaign.Status `json:"status"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return c.fail(campaign.ErrBadJSON)
+	}
+	if in.Status == nil || !in.Status.Valid() {
+		return c.resp.Invalid([]httpapi.FieldError{{Field: "status",
+			Reason: "must be one of: draft, active, paused, completed, archived"}})
+	}
+	to := *in.Status
+	saved, err := h.modify(c, "status", func(cur campaign.Campaign) (campaign.Campaign, error) {
+		if err := campaign.Transition(cur.Status, to); err != nil {
+			return cur, err
+		}
+		cur.Status = to
+		return cur, nil
+	})
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.withETag(http.StatusOK, saved, saved)
+}
+
+// putTargeting answers PUT /v1/campaigns/{id}/targeting: the body replaces the
+// targeting; field errors name paths under "targeting.".
+func (h *Handler) putTargeting(c *call) events.APIGatewayProxyResponse {
+	body, refused := c.body(jsonType)
+	if refused != nil {
+		return *refused
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(body, &probe); err != nil || probe == nil {
+		return c.fail(campaign.ErrBadJSON)
+	}
+	saved, err := h.modify(c, "targeting", func(cur campaign.Campaign) (campaign.Campaign, error) {
+		if err := editable(cur); err != nil {
+			return cur, err
+		}
+		cur.Targeting = nil
+		whole, err := json.Marshal(cur.Spec)
+		if err != nil {
+			return cur, err
+		}
+		var doc map[string]json.RawMessage
+		if err := json.Unmarshal(whole, &doc); err != nil {
+			return cur, err
+		}
+		doc["targeting"] = body
+		if whole, err = json.Marshal(doc); err != nil {
+			return cur, err
+		}
+		cur.Spec, err = campaign.DecodeSpec(whole)
+		return cur, err
+	})
+	if err != nil {
+		return c.fail(err)
+	}
+	return c.withETag(http.StatusOK, targetingOf(saved), saved)
+}
+
+func targetingOf(cmp campaign.Campaign) campaign.Targeting {
+	if cmp.Targeting == nil {
+		return campaign.Targeting{}
+	}
+	return *cmp.Targeting
+}
