@@ -24,6 +24,7 @@ import (
 	"github.com/adpulse/adpulse/devstack/kumo"
 	"github.com/adpulse/adpulse/devstack/scenario"
 	"github.com/adpulse/adpulse/shared/aggregate"
+	"github.com/adpulse/adpulse/shared/event"
 	"github.com/adpulse/adpulse/shared/ingest"
 	"github.com/adpulse/adpulse/shared/totals"
 	"github.com/adpulse/adpulse/shared/traffic"
@@ -91,6 +92,23 @@ func TestIPinYouReplayCountsEachEventOnce(t *testing.T) {
 			"%.3f DynamoDB writes per event", pass, res.Replay.EventsPerSecond, res.Settle,
 			res.Writes.PerEvent)
 	}
+	// Unique users over the whole replay, against the exact count from the files.
+	people := map[string]bool{}
+	for i := range in.Events {
+		if in.Events[i].Type == event.Impression {
+			people[string(aggregate.Person(&in.Events[i]))] = true
+		}
+	}
+	reach, err := totalsReader(s).Reach(ctx, "t_ipinyou", "2821",
+		time.Date(2013, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2013, 11, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off := float64(reach.People)/float64(len(people)) - 1; off > 0.02 || off < -0.02 {
+		t.Errorf("unique users %d, exact %d (%.2f%% off)", reach.People, len(people), off*100)
+	}
+	t.Logf("unique users %d, exact %d", reach.People, len(people))
+
 	if st := s.ESM(); st.Redeliveries == 0 {
 		t.Errorf("no batch was delivered twice: %+v", st)
 	}

@@ -102,7 +102,8 @@ func Run(ctx context.Context, stack *devstack.Stack, tenant, key string, in Inpu
 	if res.Writes, err = countWrites(logPath, offset); err != nil {
 		return Result{}, err
 	}
-	res.Writes.PerEvent = ratio(res.Writes.Claims+res.Writes.Rows, stats.Accepted)
+	res.Writes.PerEvent = ratio(res.Writes.Claims+res.Writes.Rows+res.Writes.Reach,
+		stats.Accepted)
 	if res.Campaigns, err = readTotals(ctx, stack, tenant, in.Events); err != nil {
 		return Result{}, err
 	}

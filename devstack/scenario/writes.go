@@ -16,6 +16,7 @@ type Writes struct {
 	Duplicates  int     `json:"duplicates_skipped"`
 	Claims      int     `json:"claim_writes"`
 	Rows        int     `json:"rollup_writes"`
+	Reach       int     `json:"reach_sketch_writes"`
 	PerEvent    float64 `json:"writes_per_accepted_event"`
 }
 
@@ -26,6 +27,7 @@ type outcomeLine struct {
 	Duplicates  int    `json:"duplicates"`
 	ClaimWrites int    `json:"claimWrites"`
 	RowWrites   int    `json:"rowWrites"`
+	ReachWrites int    `json:"reachWrites"`
 }
 
 // countWrites sums the outcome lines written to the log after offset.
@@ -56,6 +58,7 @@ func countWrites(path string, offset int64) (Writes, error) {
 		w.Duplicates += o.Duplicates
 		w.Claims += o.ClaimWrites
 		w.Rows += o.RowWrites
+		w.Reach += o.ReachWrites
 	}
 	return w, sc.Err()
 }

@@ -3,6 +3,8 @@ package aggregate_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -74,19 +76,37 @@ func assertAdsAndMinutes(t *testing.T, e *env, campaign string, got totals.Campa
 		assertCounters(t, "ad "+ad, got.Ads[ad], want(adEvs))
 	}
 
-	minutes, err := e.reader.Minutes(context.Background(), tenant, campaign, base,
+	for _, g := range totals.Grains {
+		buckets, err := e.reader.Buckets(context.Background(), tenant, campaign, g, base,
+			base.Add(time.Hour))
+		if err != nil {
+			t.Fatalf("read buckets: %v", err)
+		}
+		if want := map[totals.Grain]int{totals.Minute: 3, totals.Hour: 1, totals.Day: 1}[g]; len(buckets) != want {
+			t.Fatalf("grain %d: got %d buckets, want %d", g, len(buckets), want)
+		}
+		var sum totals.Counters
+		for _, b := range buckets {
+			sum.Add(b.Counters)
+		}
+		assertCounters(t, fmt.Sprintf("sum of grain %d", g), sum, got.Totals)
+	}
+
+	people := map[string]bool{}
+	for i := range evs {
+		if evs[i].Type == event.Impression {
+			people[string(aggregate.Person(&evs[i]))] = true
+		}
+	}
+	reach, err := e.reader.Reach(context.Background(), tenant, campaign, base,
 		base.Add(time.Hour))
 	if err != nil {
-		t.Fatalf("read minutes: %v", err)
+		t.Fatalf("read reach: %v", err)
 	}
-	if len(minutes) != 3 {
-		t.Fatalf("got %d minute buckets, want 3", len(minutes))
+	if diff := math.Abs(float64(reach.People) - float64(len(people))); diff > 0.02*float64(
+		len(people)) {
+		t.Errorf("reach %d, exact %d", reach.People, len(people))
 	}
-	var sum totals.Counters
-	for _, m := range minutes {
-		sum.Add(m.Counters)
-	}
-	assertCounters(t, "sum of minutes", sum, got.Totals)
 }
 
 func TestFailedWritesResumeFromLowestFailedRecord(t *testing.T) {

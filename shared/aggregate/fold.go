@@ -56,15 +56,22 @@ func fold(items []item, claimed []bool, cutoff string, now time.Time,
 		if !claimed[i] || (cutoff != "" && !seqLess(it.seq, cutoff)) {
 			continue
 		}
-		minute := it.ev.OccurredAt.Truncate(time.Minute)
-		expires := later(minute, now).Add(retention).Unix()
+		at := it.ev.OccurredAt
 		pk := totals.PK(it.tenant, it.ev.CampaignID)
 
 		get(pk, totals.TotalSK(it.shard), 0).addEvent(it)
-		get(pk, totals.MinuteSK(minute, it.shard), expires).addEvent(it)
 		if it.ev.AdID != "" {
 			get(pk, totals.AdTotalSK(it.ev.AdID, it.shard), 0).addEvent(it)
-			get(pk, totals.AdMinuteSK(it.ev.AdID, minute, it.shard), expires).addEvent(it)
+		}
+		for _, g := range totals.Grains {
+			expires := int64(0) // only minute rows expire
+			if g == totals.Minute {
+				expires = later(g.Truncate(at), now).Add(retention).Unix()
+			}
+			get(pk, totals.BucketSK(g, at, it.shard), expires).addEvent(it)
+			if it.ev.AdID != "" {
+				get(pk, totals.AdBucketSK(g, it.ev.AdID, at, it.shard), expires).addEvent(it)
+			}
 		}
 	}
 	return rows

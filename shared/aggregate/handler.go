@@ -44,7 +44,7 @@ type Handler struct {
 type stats struct {
 	records, events, duplicates, poison int
 	rowsWritten, rowsAlreadyApplied     int
-	claimWrites, rowWrites              int
+	claimWrites, rowWrites, reachWrites int
 }
 
 // Handle processes one batch and reports the lowest sequence number that must be
@@ -81,6 +81,13 @@ func (h *Handler) Handle(ctx context.Context, in events.KinesisEvent) (
 		fail.add(seq)
 	}
 
+	// Merge the people reached into the hourly sketches.
+	reachWrites, reachFailed := h.applyReach(ctx, foldReach(b.items))
+	st.reachWrites = reachWrites
+	for _, seq := range reachFailed {
+		fail.add(seq)
+	}
+
 	h.logOutcome(ctx, st, fail.seq, time.Since(start))
 	if fail.seq == "" {
 		return events.KinesisEventResponse{}, nil
@@ -106,6 +113,7 @@ func (h *Handler) logOutcome(ctx context.Context, st stats, failed string, d tim
 		slog.Int("rowsWritten", st.rowsWritten),
 		slog.Int("rowsAlreadyApplied", st.rowsAlreadyApplied),
 		slog.Int("claimWrites", st.claimWrites), slog.Int("rowWrites", st.rowWrites),
+		slog.Int("reachWrites", st.reachWrites),
 		slog.Int64("ms", d.Milliseconds()),
 	}
 	if failed != "" {

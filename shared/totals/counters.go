@@ -145,3 +145,6 @@ func parseCount(s string) (int64, bool) {
 	}
 	return int64(f), true
 }
+
+// AttrSketch is the attribute holding a reach row's HyperLogLog sketch (binary).
+const AttrSketch = "hll"

@@ -32,9 +32,9 @@ type Campaign struct {
 	Ads        map[string]Counters `json:"ads,omitempty"`
 }
 
-// Minute is one UTC minute of a campaign.
-type Minute struct {
-	Minute time.Time `json:"minute"`
+// Bucket is one UTC time bucket (minute, hour or day) of a campaign.
+type Bucket struct {
+	Start time.Time `json:"start"`
 	Counters
 }
 
@@ -62,34 +62,40 @@ func (r *Reader) Campaign(ctx context.Context, tenantID, campaignID string) (Cam
 	return out, nil
 }
 
-// Minutes returns a campaign's minute buckets in [from, to), oldest first, summed over
-// shards; minutes with no events are left out.
-func (r *Reader) Minutes(ctx context.Context, tenantID, campaignID string, from, to time.Time) (
-	[]Minute, error) {
-	lo := minutePrefix + from.UTC().Format(MinuteLayout)
-	hi := minutePrefix + to.UTC().Format(MinuteLayout)
-	byMinute := map[string]*Counters{}
+// Buckets returns a campaign's buckets of grain g that start in [from, to), oldest
+// first, summed over shards; buckets with no events are left out.
+func (r *Reader) Buckets(ctx context.Context, tenantID, campaignID string, g Grain,
+	from, to time.Time) ([]Bucket, error) {
+	if !to.After(from) {
+		return nil, nil
+	}
+	// Keys are "<prefix><start>#<shard>": from the first bucket's start to just past the
+	// last bucket's ("~" sorts after "#").
+	prefix := g.prefix(false)
+	lo := prefix + g.Truncate(from).Format(g.layout())
+	hi := prefix + g.Truncate(to.Add(-time.Nanosecond)).Format(g.layout()) + "~"
+	byStart := map[string]*Counters{}
 
 	err := r.query(ctx, PK(tenantID, campaignID), lo, hi, func(sk string, item itemMap) {
-		m := strings.TrimPrefix(trimShard(sk), minutePrefix)
-		if byMinute[m] == nil {
-			byMinute[m] = &Counters{}
+		start := strings.TrimPrefix(trimShard(sk), prefix)
+		if byStart[start] == nil {
+			byStart[start] = &Counters{}
 		}
-		byMinute[m].addItem(item)
+		byStart[start].addItem(item)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read minutes of campaign %s: %w", campaignID, err)
+		return nil, fmt.Errorf("read buckets of campaign %s: %w", campaignID, err)
 	}
 
-	out := make([]Minute, 0, len(byMinute))
-	for m, c := range byMinute {
-		t, err := time.Parse(MinuteLayout, m)
+	out := make([]Bucket, 0, len(byStart))
+	for start, c := range byStart {
+		t, err := time.Parse(g.layout(), start)
 		if err != nil {
-			return nil, fmt.Errorf("read minutes of campaign %s: bad key %q", campaignID, m)
+			return nil, fmt.Errorf("read buckets of campaign %s: bad key %q", campaignID, start)
 		}
-		out = append(out, Minute{Minute: t, Counters: *c})
+		out = append(out, Bucket{Start: t, Counters: *c})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Minute.Before(out[j].Minute) })
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	return out, nil
 }
 
