@@ -6,8 +6,8 @@ import (
 	"math"
 	"time"
 
-	"github.com/axiomhq/hyperloglog"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/axiomhq/hyperloglog"
 )
 
 // ReachPrecision is the HyperLogLog precision of the reach sketches: 2^14 registers,
