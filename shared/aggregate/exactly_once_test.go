@@ -82,7 +82,8 @@ func assertAdsAndMinutes(t *testing.T, e *env, campaign string, got totals.Campa
 		if err != nil {
 			t.Fatalf("read buckets: %v", err)
 		}
-		if want := map[totals.Grain]int{totals.Minute: 3, totals.Hour: 1, totals.Day: 1}[g]; len(buckets) != want {
+		if want := map[totals.Grain]int{totals.Minute: 3, totals.Hour: 1, totals.Day: 1,
+			totals.Month: 1}[g]; len(buckets) != want {
 			t.Fatalf("grain %d: got %d buckets, want %d", g, len(buckets), want)
 		}
 		var sum totals.Counters
@@ -90,6 +91,14 @@ func assertAdsAndMinutes(t *testing.T, e *env, campaign string, got totals.Campa
 			sum.Add(b.Counters)
 		}
 		assertCounters(t, fmt.Sprintf("sum of grain %d", g), sum, got.Totals)
+	}
+
+	for _, g := range totals.TenantGrains {
+		byCampaign, err := e.reader.TenantBucket(context.Background(), tenant, g, base)
+		if err != nil {
+			t.Fatalf("read tenant bucket: %v", err)
+		}
+		assertCounters(t, "tenant "+g.String()+" bucket", byCampaign[campaign], got.Totals)
 	}
 
 	people := map[string]bool{}

@@ -73,6 +73,10 @@ func fold(items []item, claimed []bool, cutoff string, now time.Time,
 				get(pk, totals.AdBucketSK(g, it.ev.AdID, at, it.shard), expires).addEvent(it)
 			}
 		}
+		for _, g := range totals.TenantGrains {
+			get(totals.TenantPK(it.tenant, g, at), totals.TenantSK(it.ev.CampaignID, it.shard),
+				0).addEvent(it)
+		}
 	}
 	return rows
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -209,14 +210,6 @@ func Windows(rules []Rule) []int {
 			}
 		}
 	}
-	sortInts(out)
+	slices.Sort(out)
 	return out
-}
-
-func sortInts(a []int) {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
-		}
-	}
 }

@@ -11,11 +11,13 @@ const (
 	minutePrefix   = "min#"
 	hourPrefix     = "hr#"
 	dayPrefix      = "day#"
+	monthPrefix    = "mon#"
 	reachPrefix    = "uu#"
 	adTotalPrefix  = "adtot#"
 	adMinutePrefix = "admin#"
 	adHourPrefix   = "adhr#"
 	adDayPrefix    = "adday#"
+	adMonthPrefix  = "admon#"
 )
 
 // Layouts of the time buckets inside sort keys (UTC); each sorts as time does.
@@ -23,20 +25,31 @@ const (
 	MinuteLayout = "2006-01-02T15:04"
 	HourLayout   = "2006-01-02T15"
 	DayLayout    = "2006-01-02"
+	MonthLayout  = "2006-01"
 )
 
 // Grain is the time bucket of a rollup row.
 type Grain int
 
-// The grains the aggregate function keeps. Minute rows expire; hour and day rows stay.
+// The grains the aggregate function keeps. Minute rows expire; the others stay.
 const (
 	Minute Grain = iota
 	Hour
 	Day
+	Month
 )
 
 // Grains lists every grain, finest first.
-var Grains = []Grain{Minute, Hour, Day}
+var Grains = []Grain{Minute, Hour, Day, Month}
+
+// TenantGrains are the grains also kept per tenant, one partition per bucket holding
+// every campaign, so that ranking all campaigns reads a few partitions.
+var TenantGrains = []Grain{Hour, Day, Month}
+
+// String names the grain.
+func (g Grain) String() string {
+	return [...]string{"minute", "hour", "day", "month"}[g]
+}
 
 // Truncate returns the UTC start of t's bucket.
 func (g Grain) Truncate(t time.Time) time.Time {
@@ -46,8 +59,23 @@ func (g Grain) Truncate(t time.Time) time.Time {
 		return t.Truncate(time.Hour)
 	case Day:
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	case Month:
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 	}
 	return t.Truncate(time.Minute)
+}
+
+// Next returns the start of the bucket after the one starting at start.
+func (g Grain) Next(start time.Time) time.Time {
+	switch g {
+	case Hour:
+		return start.Add(time.Hour)
+	case Day:
+		return start.AddDate(0, 0, 1)
+	case Month:
+		return start.AddDate(0, 1, 0)
+	}
+	return start.Add(time.Minute)
 }
 
 func (g Grain) layout() string {
@@ -56,6 +84,8 @@ func (g Grain) layout() string {
 		return HourLayout
 	case Day:
 		return DayLayout
+	case Month:
+		return MonthLayout
 	}
 	return MinuteLayout
 }
@@ -70,6 +100,10 @@ func (g Grain) prefix(ad bool) string {
 		return adDayPrefix
 	case g == Day:
 		return dayPrefix
+	case g == Month && ad:
+		return adMonthPrefix
+	case g == Month:
+		return monthPrefix
 	case ad:
 		return adMinutePrefix
 	}
@@ -109,6 +143,18 @@ func AdBucketSK(g Grain, adID string, t time.Time, shard string) string {
 // AdMinuteSK is the sort key of an ad's minute bucket written by one shard.
 func AdMinuteSK(adID string, minute time.Time, shard string) string {
 	return AdBucketSK(Minute, adID, minute, shard)
+}
+
+// TenantPK is the partition key of a tenant's bucket of grain g holding t: one item per
+// campaign and shard. Campaign ids never hold "#", so "<tenant>##..." cannot collide with
+// a campaign's partition.
+func TenantPK(tenantID string, g Grain, t time.Time) string {
+	return tenantID + "##" + g.String() + "#" + g.Truncate(t).Format(g.layout())
+}
+
+// TenantSK is the sort key of one campaign's share of a tenant bucket, by one shard.
+func TenantSK(campaignID, shard string) string {
+	return campaignID + "#" + shard
 }
 
 // ReachSK is the sort key of the unique-user sketch of a campaign's UTC hour, one shard.

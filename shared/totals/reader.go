@@ -102,13 +102,16 @@ func (r *Reader) Buckets(ctx context.Context, tenantID, campaignID string, g Gra
 type itemMap = map[string]types.AttributeValue
 
 // query visits the items of pk whose sort key begins with prefix, or, when hi is set,
-// lies in [prefix, hi).
+// lies in [prefix, hi]; with neither, every item of the partition.
 func (r *Reader) query(ctx context.Context, pk, prefix, hi string,
 	visit func(sk string, item itemMap)) error {
 	keyCond := expression.Key("pk").Equal(expression.Value(pk))
-	if hi == "" {
+	switch {
+	case prefix == "" && hi == "":
+		// the whole partition
+	case hi == "":
 		keyCond = keyCond.And(expression.Key("sk").BeginsWith(prefix))
-	} else {
+	default:
 		keyCond = keyCond.And(expression.Key("sk").Between(expression.Value(prefix),
 			expression.Value(hi)))
 	}
@@ -137,4 +140,21 @@ func (r *Reader) query(ctx context.Context, pk, prefix, hi string,
 		}
 	}
 	return nil
+}
+
+// TenantBucket returns every campaign's counters in the tenant's bucket of grain g that
+// holds t (g must be one of TenantGrains), summed over shards.
+func (r *Reader) TenantBucket(ctx context.Context, tenantID string, g Grain, t time.Time) (
+	map[string]Counters, error) {
+	out := map[string]Counters{}
+	err := r.query(ctx, TenantPK(tenantID, g, t), "", "", func(sk string, item itemMap) {
+		id := trimShard(sk)
+		c := out[id]
+		c.addItem(item)
+		out[id] = c
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s bucket of tenant %s: %w", g, tenantID, err)
+	}
+	return out, nil
 }
