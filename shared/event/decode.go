@@ -44,6 +44,8 @@ type wire struct {
 	AdID        string            `json:"ad_id,omitempty"`
 	UserID      string            `json:"user_id,omitempty"`
 	DeviceID    string            `json:"device_id,omitempty"`
+	LoginID     string            `json:"login_id,omitempty"`
+	HashedEmail string            `json:"hashed_email,omitempty"`
 	OccurredAt  json.RawMessage   `json:"occurred_at"`
 	CostMicros  int64             `json:"cost_micros,omitempty"`
 	ValueMicros int64             `json:"value_micros,omitempty"`
@@ -71,7 +73,8 @@ func Decode(data []byte, now time.Time) (Event, error) {
 	}
 	e := Event{
 		EventID: w.EventID, Type: w.Type, CampaignID: w.CampaignID, AdID: w.AdID,
-		UserID: w.UserID, DeviceID: w.DeviceID, OccurredAt: occurred,
+		UserID: w.UserID, DeviceID: w.DeviceID, LoginID: w.LoginID, HashedEmail: w.HashedEmail,
+		OccurredAt: occurred,
 		CostMicros: w.CostMicros, ValueMicros: w.ValueMicros, Currency: w.Currency,
 		Channel: w.Channel, Attributes: w.Attributes,
 	}
@@ -232,7 +235,29 @@ func (e *Event) validateSubject() *FieldError {
 	if err := validateText("user_id", e.UserID, MaxSubjectLen); err != nil {
 		return err
 	}
-	return validateText("device_id", e.DeviceID, MaxSubjectLen)
+	if err := validateText("device_id", e.DeviceID, MaxSubjectLen); err != nil {
+		return err
+	}
+	if err := validateText("login_id", e.LoginID, MaxSubjectLen); err != nil {
+		return err
+	}
+	if e.HashedEmail != "" && !isHexSHA256(e.HashedEmail) {
+		return fieldErr("hashed_email", "must be the lower-case hex SHA-256 of the address "+
+			"(64 characters)")
+	}
+	return nil
+}
+
+func isHexSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *Event) validateTime(now time.Time) *FieldError {
@@ -317,7 +342,7 @@ func truncate(s string, n int) string {
 func (e Event) MarshalJSON() ([]byte, error) {
 	w := wire{
 		EventID: e.EventID, Type: e.Type, CampaignID: e.CampaignID, AdID: e.AdID,
-		UserID: e.UserID, DeviceID: e.DeviceID,
+		UserID: e.UserID, DeviceID: e.DeviceID, LoginID: e.LoginID, HashedEmail: e.HashedEmail,
 		OccurredAt: strconv.AppendInt(nil, e.OccurredAt.UnixMilli(), 10),
 		CostMicros: e.CostMicros, ValueMicros: e.ValueMicros, Currency: e.Currency,
 		Channel: e.Channel, Attributes: e.Attributes,

@@ -49,6 +49,8 @@ type Event struct {
 	AdID        string            `json:"ad_id,omitempty"`
 	UserID      string            `json:"user_id,omitempty"`
 	DeviceID    string            `json:"device_id,omitempty"`
+	LoginID     string            `json:"login_id,omitempty"`
+	HashedEmail string            `json:"hashed_email,omitempty"`
 	OccurredAt  time.Time         `json:"-"`
 	CostMicros  int64             `json:"cost_micros,omitempty"`
 	ValueMicros int64             `json:"value_micros,omitempty"`
