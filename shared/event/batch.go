@@ -14,8 +14,8 @@ func SplitBatch(body []byte) ([]json.RawMessage, error) {
 		return nil, &FieldError{Reason: "body must be a JSON array of events"}
 	}
 
-	var raws []json.RawMessage
-	if err := json.Unmarshal(trimmed, &raws); err != nil {
+	raws, err := splitArray(trimmed)
+	if err != nil {
 		return nil, &FieldError{Reason: fmt.Sprintf("body is not a valid JSON array: %v", err)}
 	}
 	if len(raws) == 0 {

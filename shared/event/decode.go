@@ -3,7 +3,6 @@ package event
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -63,8 +62,8 @@ func Decode(data []byte, now time.Time) (Event, error) {
 	}
 
 	var w wire
-	if err := json.Unmarshal(data, &w); err != nil {
-		return Event{}, jsonFieldError(err)
+	if ferr := parseWire(data, &w); ferr != nil {
+		return Event{}, ferr
 	}
 
 	occurred, ferr := parseTime(w.OccurredAt)
@@ -82,35 +81,6 @@ func Decode(data []byte, now time.Time) (Event, error) {
 		return Event{}, err
 	}
 	return e, nil
-}
-
-// jsonFieldError turns an encoding/json error into a FieldError that names the field.
-func jsonFieldError(err error) *FieldError {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		if typeErr.Field == "" {
-			return fieldErr("", "event must be a JSON object, got %s", typeErr.Value)
-		}
-		return fieldErr(typeErr.Field, "must be %s, got %s", describe(typeErr.Type.Kind().String()),
-			typeErr.Value)
-	}
-	var syntaxErr *json.SyntaxError
-	if errors.As(err, &syntaxErr) {
-		return fieldErr("", "malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
-	}
-	return fieldErr("", "malformed JSON: %v", err)
-}
-
-func describe(kind string) string {
-	switch kind {
-	case "int64":
-		return "an integer"
-	case "string":
-		return "a string"
-	case "map":
-		return "an object of string values"
-	}
-	return "a " + kind
 }
 
 // parseTime accepts RFC 3339 text or epoch milliseconds.

@@ -81,7 +81,7 @@ func TestDecodeRejectsWithFieldAndReason(t *testing.T) {
 		{"made-up currency", with("currency", `"ABC"`), "currency", "ISO 4217"},
 		{"value on impression", with("value_micros", `5`), "value_micros", "only on a conversion"},
 		{"bad channel", with("channel", `"radio"`), "channel", "display, social"},
-		{"non-string attribute", with("attributes", `{"k":1}`), "attributes", "a string"},
+		{"non-string attribute", with("attributes", `{"k":1}`), "attributes.k", "a string"},
 		{"too many attributes", with("attributes", manyAttrs(21)), "attributes", "at most 20"},
 		{"huge event", with("attributes", `{"k":"`+strings.Repeat("x", 17000)+`"}`), "",
 			"more than the limit"},

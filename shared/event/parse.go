@@ -1,0 +1,231 @@
+package event
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// parseWire reads one event object into w without reflection. Unknown fields are skipped;
+// a field holding the wrong JSON type is a *FieldError naming it.
+func parseWire(data []byte, w *wire) *FieldError {
+	s := scanner{data: data}
+	if c := s.peek(); c != '{' {
+		if c == 0 {
+			return fieldErr("", "event is empty")
+		}
+		if _, err := s.skip(); err != nil || !s.atEnd() {
+			return fieldErr("", "malformed JSON: %v", errOr(err, s.fail("expected the end")))
+		}
+		return fieldErr("", "event must be a JSON object, got %s", (&scanner{data: data}).kind())
+	}
+	s.i++
+
+	if s.peek() == '}' {
+		s.i++
+		return s.end()
+	}
+	for {
+		key, err := s.str()
+		if err != nil {
+			return fieldErr("", "malformed JSON: %v", err)
+		}
+		if err := s.expect(':'); err != nil {
+			return fieldErr("", "malformed JSON: %v", err)
+		}
+		if ferr := s.field(string(key), w); ferr != nil {
+			return ferr
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return s.end()
+		default:
+			return fieldErr("", "malformed JSON: %v", s.fail("expected ',' or '}'"))
+		}
+	}
+}
+
+func (s *scanner) end() *FieldError {
+	if !s.atEnd() {
+		return fieldErr("", "malformed JSON: %v", s.fail("unexpected data after the event"))
+	}
+	return nil
+}
+
+func errOr(err, other error) error {
+	if err != nil {
+		return err
+	}
+	return other
+}
+
+// field reads the value of one key into w.
+func (s *scanner) field(key string, w *wire) *FieldError {
+	switch key {
+	case "event_id":
+		return s.stringField(key, &w.EventID)
+	case "type":
+		return s.stringField(key, (*string)(&w.Type))
+	case "campaign_id":
+		return s.stringField(key, &w.CampaignID)
+	case "ad_id":
+		return s.stringField(key, &w.AdID)
+	case "user_id":
+		return s.stringField(key, &w.UserID)
+	case "device_id":
+		return s.stringField(key, &w.DeviceID)
+	case "login_id":
+		return s.stringField(key, &w.LoginID)
+	case "hashed_email":
+		return s.stringField(key, &w.HashedEmail)
+	case "currency":
+		return s.stringField(key, &w.Currency)
+	case "channel":
+		return s.stringField(key, (*string)(&w.Channel))
+	case "cost_micros":
+		return s.intField(key, &w.CostMicros)
+	case "value_micros":
+		return s.intField(key, &w.ValueMicros)
+	case "occurred_at":
+		raw, err := s.skip()
+		if err != nil {
+			return fieldErr("", "malformed JSON: %v", err)
+		}
+		w.OccurredAt = json.RawMessage(raw)
+		return nil
+	case "attributes":
+		return s.attributes(&w.Attributes)
+	}
+	if _, err := s.skip(); err != nil {
+		return fieldErr("", "malformed JSON: %v", err)
+	}
+	return nil
+}
+
+func (s *scanner) stringField(key string, dst *string) *FieldError {
+	if s.isNull() {
+		return nil
+	}
+	if s.peek() != '"' {
+		return s.typeErr(key, "a string")
+	}
+	b, err := s.str()
+	if err != nil {
+		return fieldErr("", "malformed JSON: %v", err)
+	}
+	*dst = string(b)
+	return nil
+}
+
+func (s *scanner) intField(key string, dst *int64) *FieldError {
+	if s.isNull() {
+		return nil
+	}
+	if c := s.peek(); c != '-' && (c < '0' || c > '9') {
+		return s.typeErr(key, "an integer")
+	}
+	num, err := s.number()
+	if err != nil {
+		return fieldErr("", "malformed JSON: %v", err)
+	}
+	v, perr := strconv.ParseInt(string(num), 10, 64)
+	if perr != nil {
+		return fieldErr(key, "must be an integer, got number %s", truncate(string(num), 40))
+	}
+	*dst = v
+	return nil
+}
+
+// typeErr reports a value of the wrong type, after stepping over it so that the error
+// describes it rather than the syntax after it.
+func (s *scanner) typeErr(key, want string) *FieldError {
+	kind := s.kind()
+	if _, err := s.skip(); err != nil {
+		return fieldErr("", "malformed JSON: %v", err)
+	}
+	return fieldErr(key, "must be %s, got %s", want, kind)
+}
+
+func (s *scanner) attributes(dst *map[string]string) *FieldError {
+	if s.isNull() {
+		return nil
+	}
+	if s.peek() != '{' {
+		return s.typeErr("attributes", "an object of string values")
+	}
+	s.i++
+	if *dst == nil { // a repeated attributes key adds to the first, as encoding/json does
+		*dst = map[string]string{}
+	}
+	m := *dst
+	if s.peek() == '}' {
+		s.i++
+		return nil
+	}
+	for n := 0; ; n++ {
+		k, err := s.str()
+		if err == nil {
+			err = s.expect(':')
+		}
+		if err != nil {
+			return fieldErr("", "malformed JSON: %v", err)
+		}
+		if s.peek() != '"' {
+			return s.typeErr("attributes."+truncate(string(k), 40), "a string")
+		}
+		v, err := s.str()
+		if err != nil {
+			return fieldErr("", "malformed JSON: %v", err)
+		}
+		if n < 4*MaxAttributes { // past this the count check fails anyway
+			m[string(k)] = string(v)
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return fieldErr("", "malformed JSON: %v", s.fail("expected ',' or '}'"))
+		}
+	}
+}
+
+// splitArray splits a JSON array into its elements' spans, checking their syntax.
+func splitArray(data []byte) ([]json.RawMessage, error) {
+	s := scanner{data: data}
+	if err := s.expect('['); err != nil {
+		return nil, err
+	}
+	var out []json.RawMessage
+	if s.peek() == ']' {
+		s.i++
+		return out, errOr(nil, s.trailing())
+	}
+	for {
+		raw, err := s.skip()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, raw)
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return out, s.trailing()
+		default:
+			return nil, s.fail("expected ',' or ']'")
+		}
+	}
+}
+
+func (s *scanner) trailing() error {
+	if !s.atEnd() {
+		return s.fail("unexpected data after the array")
+	}
+	return nil
+}
