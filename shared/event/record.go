@@ -125,8 +125,8 @@ func closeRecord(p Packed) Packed {
 // DecodeRecord parses a Kinesis record written by Pack. It checks the envelope only; each
 // event must still be decoded with Decode.
 func DecodeRecord(data []byte) (Record, error) {
-	var r Record
-	if err := json.Unmarshal(data, &r); err != nil {
+	r, err := parseRecord(data)
+	if err != nil {
 		return Record{}, fmt.Errorf("record is not a JSON envelope: %w", err)
 	}
 	if r.Version != RecordVersion {
@@ -139,4 +139,75 @@ func DecodeRecord(data []byte) (Record, error) {
 		return Record{}, errors.New("record holds no events")
 	}
 	return r, nil
+}
+
+// parseRecord reads the envelope with the scanner, leaving each event raw.
+func parseRecord(data []byte) (Record, error) {
+	var r Record
+	s := scanner{data: data}
+	if err := s.expect('{'); err != nil {
+		return r, err
+	}
+	if s.peek() == '}' {
+		s.i++
+		return r, s.trailing()
+	}
+	for {
+		key, err := s.str()
+		if err == nil {
+			err = s.expect(':')
+		}
+		if err == nil {
+			err = s.recordField(string(key), &r)
+		}
+		if err != nil {
+			return r, err
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return r, s.trailing()
+		default:
+			return r, s.fail("expected ',' or '}'")
+		}
+	}
+}
+
+func (s *scanner) recordField(key string, r *Record) error {
+	switch key {
+	case "v", "received_at":
+		num, err := s.number()
+		if err != nil {
+			return err
+		}
+		n, err := strconv.ParseInt(string(num), 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s must be an integer", key)
+		}
+		if key == "v" {
+			r.Version = int(n)
+		} else {
+			r.ReceivedAt = n
+		}
+	case "tenant_id":
+		b, err := s.str()
+		if err != nil {
+			return err
+		}
+		r.TenantID = string(b)
+	case "events":
+		raw, err := s.skip()
+		if err != nil {
+			return err
+		}
+		if r.Events, err = splitArray(raw); err != nil {
+			return err
+		}
+	default:
+		_, err := s.skip()
+		return err
+	}
+	return nil
 }
