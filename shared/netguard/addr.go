@@ -64,8 +64,8 @@ func CheckAddr(ip netip.Addr) error {
 	shown := ip.String()
 	ip = ip.WithZone("")
 	if v4, how := embedded4(ip); how != "" {
-		if err := check(v4, blocked4); err != nil {
-			return refuse("address %s (%s of %s) is %s", shown, how, v4, err.(*RefusedError).Reason)
+		if reason := check(v4, blocked4); reason != "" {
+			return refuse("address %s (%s of %s) is %s", shown, how, v4, reason)
 		}
 		return nil
 	}
@@ -73,23 +73,24 @@ func CheckAddr(ip netip.Addr) error {
 	if ip.Is6() {
 		list = blocked6
 	}
-	if err := check(ip, list); err != nil {
-		return refuse("address %s is %s", shown, err.(*RefusedError).Reason)
+	if reason := check(ip, list); reason != "" {
+		return refuse("address %s is %s", shown, reason)
 	}
 	return nil
 }
 
-// check returns the first refused range ip falls in, honouring the loopback option.
-func check(ip netip.Addr, list []block) error {
+// check names the first refused range ip falls in, or returns "", honouring the
+// loopback option.
+func check(ip netip.Addr, list []block) string {
 	if AllowsLoopback() && (loopback4.Contains(ip) || loopback6.Contains(ip)) {
-		return nil
+		return ""
 	}
 	for _, b := range list {
 		if b.prefix.Contains(ip) {
-			return &RefusedError{Reason: b.reason}
+			return b.reason
 		}
 	}
-	return nil
+	return ""
 }
 
 // embedded4 returns the IPv4 address an IPv6 address carries, and the form's name, or

@@ -29,9 +29,9 @@ func WindowStart(now time.Time, n int) time.Time {
 }
 
 // NewSnapshot builds a snapshot from a campaign, its lifetime totals and its minute
-// buckets (totals.Reader.Buckets with totals.Minute), which must cover at least the earlier of
-// DayStart(now) and WindowStart(now, largest window). windows lists the last_minutes
-// windows to fill (Windows of the campaign's rules).
+// buckets (totals.Reader.Buckets at totals.Minute grain), which must cover at least the
+// earlier of DayStart(now) and WindowStart(now, largest window). windows lists the
+// last_minutes windows to fill (Windows of the campaign's rules).
 func NewSnapshot(c campaign.Campaign, lifetime totals.Counters, minutes []totals.Bucket,
 	windows []int, now time.Time) Snapshot {
 	s := Snapshot{Lifetime: lifetime, CampaignStatus: c.Status,

@@ -110,7 +110,8 @@ func Muted(s campaign.Status) bool {
 // campaign resumes without the conditions holding (and "for" holding) again.
 func Evaluate(r *Rule, st State, s *Snapshot, now time.Time) (State, Action) {
 	if !r.Enabled || Muted(s.CampaignStatus) {
-		if st.phase() == Pending {
+		st.Phase = st.phase()
+		if st.Phase == Pending {
 			st.Phase, st.Since = OK, now.UTC()
 		}
 		return st, None
