@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/adpulse/adpulse/shared/alerting"
 )
 
 // DynamoAPI is the part of the DynamoDB client the aggregator uses.
@@ -38,6 +40,16 @@ type Handler struct {
 	Workers         int           // concurrent DynamoDB writes
 	Now             func() time.Time
 	Log             *slog.Logger
+
+	// Evaluator, when set, is given the campaigns each batch touched once their rows are
+	// written, to evaluate alert rules on the new totals.
+	Evaluator Evaluator
+}
+
+// Evaluator evaluates the alert rules of changed campaigns and returns the ones whose
+// evaluation failed.
+type Evaluator interface {
+	Evaluate(ctx context.Context, changed []alerting.CampaignRef) []alerting.CampaignRef
 }
 
 // stats is what one invocation did, for its outcome line.
@@ -81,6 +93,20 @@ func (h *Handler) Handle(ctx context.Context, in events.KinesisEvent) (
 		fail.add(seq)
 	}
 
+	// Evaluate the rules of the campaigns whose events were counted, even when their rows
+	// were already written by an earlier attempt: that attempt may have stopped before
+	// evaluating.
+	if h.Evaluator != nil {
+		changed := changedCampaigns(b.items, claimed, fail.seq)
+		refs := make([]alerting.CampaignRef, 0, len(changed))
+		for ref := range changed {
+			refs = append(refs, ref)
+		}
+		for _, ref := range h.Evaluator.Evaluate(ctx, refs) {
+			fail.add(changed[ref])
+		}
+	}
+
 	// Merge the people reached into the hourly sketches.
 	reachWrites, reachFailed := h.applyReach(ctx, foldReach(b.items))
 	st.reachWrites = reachWrites
@@ -95,6 +121,23 @@ func (h *Handler) Handle(ctx context.Context, in events.KinesisEvent) (
 	return events.KinesisEventResponse{BatchItemFailures: []events.KinesisBatchItemFailure{
 		{ItemIdentifier: fail.seq},
 	}}, nil
+}
+
+// changedCampaigns maps each campaign with counted events below cutoff to the lowest
+// sequence number that carried one.
+func changedCampaigns(items []item, claimed []bool, cutoff string) map[alerting.CampaignRef]string {
+	out := map[alerting.CampaignRef]string{}
+	for i := range items {
+		it := &items[i]
+		if !claimed[i] || (cutoff != "" && !seqLess(it.seq, cutoff)) {
+			continue
+		}
+		ref := alerting.CampaignRef{TenantID: it.tenant, CampaignID: it.ev.CampaignID}
+		if seq, ok := out[ref]; !ok || seqLess(it.seq, seq) {
+			out[ref] = it.seq
+		}
+	}
+	return out
 }
 
 // failureMark keeps the lowest failed sequence number.

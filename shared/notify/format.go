@@ -24,9 +24,9 @@ const (
 // KindOf returns the kind of a metric by its name. Unknown names are counts.
 func KindOf(metric string) MetricKind {
 	switch metric {
-	case "spend", "cpm", "cpc", "cpa":
+	case "spend", "value", "cpm", "cpc", "cpa":
 		return MetricMoney
-	case "ctr", "cvr", "budget_used":
+	case "ctr", "cvr", "budget_used_pct":
 		return MetricRatio
 	}
 	return MetricCount

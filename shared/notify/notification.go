@@ -1,11 +1,8 @@
 package notify
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -38,10 +35,13 @@ const (
 type Notification struct {
 	// Version is the schema version (Version).
 	Version int `json:"v"`
-	// ID is stable for one episode of one rule on one campaign (see ID), so that every
-	// copy of the message, however it was produced, names the same notification.
-	ID           string `json:"id"`
-	Kind         Kind   `json:"kind"`
+	// ID is stable for one episode of one rule on one campaign and one kind
+	// (rules.NotificationID), so that every copy of the message, however it was
+	// produced, names the same notification.
+	ID   string `json:"id"`
+	Kind Kind   `json:"kind"`
+	// Episode numbers the rule's firings on the campaign (rules.State.Episode).
+	Episode      int64  `json:"episode"`
 	TenantID     string `json:"tenant_id"`
 	RuleID       string `json:"rule_id"`
 	RuleName     string `json:"rule_name"`
@@ -49,17 +49,18 @@ type Notification struct {
 	CampaignName string `json:"campaign_name"`
 	// Currency is the ISO 4217 code of the money metrics in Values.
 	Currency string `json:"currency"`
-	// Values holds the metric values the rule saw, by metric name. Money metrics (spend,
-	// cpm, cpc, cpa) are integer micros of Currency; ratio metrics (ctr, cvr,
-	// budget_used) are fractions (0.0125 is 1.25%); counts are plain numbers.
+	// Values holds the metric values the rule saw, by metric name (the names of
+	// shared/rules). Money metrics (spend, value, cpm, cpc, cpa) are integer micros of
+	// Currency; ratios (ctr, cvr, budget_used_pct) are fractions (0.0125 is 1.25%);
+	// counts are plain numbers.
 	Values map[string]float64 `json:"values"`
 	// Conditions is the rule's conditions as text, e.g. "spend >= 5 CNY".
 	Conditions string    `json:"conditions"`
 	FiredAt    time.Time `json:"fired_at"`
 	// Link points at the campaign or rule in the console.
 	Link     string    `json:"link"`
-	Channels []Channel `json:"channels"`
-	Template Template  `json:"template"`
+	Channels []Channel `json:"channels,omitempty"`
+	Template Template  `json:"template,omitzero"`
 }
 
 // Channel is one destination of a notification. Index is its position in the rule's
@@ -81,19 +82,6 @@ type Template struct {
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
 	HTML    string `json:"html"`
-}
-
-// ID returns the stable notification id of one episode: the same tenant, rule,
-// campaign, episode and kind always give the same id, and any other input a different
-// one. An episode is whatever the evaluator uses to number the rule's crossings (for
-// example the firing time in Unix milliseconds).
-func ID(tenantID, ruleID, campaignID, episode string, kind Kind) string {
-	h := sha256.New()
-	for _, part := range []string{tenantID, ruleID, campaignID, episode, string(kind)} {
-		// Length-prefix each part so that ("a#", "b") and ("a", "#b") differ.
-		h.Write([]byte(strconv.Itoa(len(part)) + ":" + part))
-	}
-	return "ntf_" + hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // DeliveryID is the id of one channel's delivery of a notification: the webhook-id
@@ -160,4 +148,29 @@ func (c Channel) validate() error {
 		return fmt.Errorf("channel %d: unknown type %q", c.Index, c.Type)
 	}
 	return nil
+}
+
+// Payload is the JSON body of a webhook delivery, in the Standard Webhooks shape: an
+// event type, the time of the event and the notification without its channels and
+// template (other destinations and secret ids are not the receiver's business).
+type Payload struct {
+	Type      string        `json:"type"`
+	Timestamp time.Time     `json:"timestamp"`
+	Data      *Notification `json:"data"`
+}
+
+// WebhookBody returns the webhook body of the notification. Its type is "rule.fired" or
+// "rule.resolved".
+func WebhookBody(n *Notification) ([]byte, error) {
+	data := *n
+	data.Channels, data.Template = nil, Template{}
+	typ := "rule.fired"
+	if n.Kind == KindResolve {
+		typ = "rule.resolved"
+	}
+	b, err := json.Marshal(Payload{Type: typ, Timestamp: n.FiredAt, Data: &data})
+	if err != nil {
+		return nil, fmt.Errorf("encode webhook body of %s: %w", n.ID, err)
+	}
+	return b, nil
 }

@@ -33,7 +33,7 @@ func TestFormatMetric(t *testing.T) {
 		{"money negative", "spend", "EUR", -2_500_000, "-2.50 EUR"},
 		{"money unknown currency", "spend", "", 3_000_000, "3.00"},
 		{"percent", "ctr", "CNY", 0.0125, "1.25%"},
-		{"percent budget", "budget_used", "CNY", 0.8, "80.00%"},
+		{"percent budget", "budget_used_pct", "CNY", 0.8, "80.00%"},
 		{"count", "impressions", "CNY", 5000, "5000"},
 		{"count fraction", "conversions", "CNY", 2.5, "2.5"},
 	}
@@ -66,9 +66,12 @@ func TestRender(t *testing.T) {
 			html:    "<b>8.73 CNY</b>",
 		},
 		{
-			name:    "html escapes every value, text does not",
-			tmpl:    notify.Template{Subject: "s", Text: "{{campaign_name}}", HTML: "<p>{{campaign_name}}</p><a href=\"{{link}}\">x</a>"},
-			mutate:  func(n *notify.Notification) { n.CampaignName = `<script>alert("x")</script>` },
+			name: "html escapes every value, text does not",
+			tmpl: notify.Template{Subject: "s", Text: "{{campaign_name}}",
+				HTML: "<p>{{campaign_name}}</p><a href=\"{{link}}\">x</a>"},
+			mutate: func(n *notify.Notification) {
+				n.CampaignName = `<script>alert("x")</script>`
+			},
 			subject: "s",
 			text:    `<script>alert("x")</script>`,
 			html: "<p>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</p>" +
@@ -86,15 +89,17 @@ func TestRender(t *testing.T) {
 			html:    `{{ .Something }}`,
 		},
 		{
-			name:    "unknown placeholders and missing metrics stay visible",
-			tmpl:    notify.Template{Subject: "{{nope}}", Text: "{{metric.cpa}} {{ unclosed", HTML: "{{metric.cpa}}"},
+			name: "unknown placeholders and missing metrics stay visible",
+			tmpl: notify.Template{Subject: "{{nope}}", Text: "{{metric.cpa}} {{ unclosed",
+				HTML: "{{metric.cpa}}"},
 			subject: "{{nope}}",
 			text:    "{{metric.cpa}} {{ unclosed",
 			html:    "{{metric.cpa}}",
 		},
 		{
-			name:    "values are not rescanned",
-			tmpl:    notify.Template{Subject: "{{campaign_name}}", Text: "{{campaign_name}}", HTML: "{{campaign_name}}"},
+			name: "values are not rescanned",
+			tmpl: notify.Template{Subject: "{{campaign_name}}", Text: "{{campaign_name}}",
+				HTML: "{{campaign_name}}"},
 			mutate:  func(n *notify.Notification) { n.CampaignName = "{{link}}\nnext" },
 			subject: "{{link}} next",
 			text:    "{{link}}\nnext",
@@ -121,6 +126,19 @@ func TestRender(t *testing.T) {
 	}
 }
 
+func TestRenderSlackAndRawValues(t *testing.T) {
+	n := sample()
+	n.CampaignName = "<!channel> & co"
+	tmpl := notify.Template{Text: "{{campaign_name}} {{value.spend}} {{value.ctr}}"}
+	got := notify.Render(tmpl, n)
+	if want := "&lt;!channel&gt; &amp; co 8734000 0.0125"; got.Slack != want {
+		t.Errorf("slack = %q, want %q", got.Slack, want)
+	}
+	if want := "<!channel> & co 8734000 0.0125"; got.Text != want {
+		t.Errorf("text = %q, want %q", got.Text, want)
+	}
+}
+
 func TestRenderDefaultTemplate(t *testing.T) {
 	n := sample()
 	n.CampaignName = "<img src=x onerror=alert(1)>"
@@ -128,7 +146,8 @@ func TestRenderDefaultTemplate(t *testing.T) {
 	if strings.Contains(got.HTML, "<img") {
 		t.Errorf("html not escaped: %s", got.HTML)
 	}
-	for _, want := range []string{"clicks 42", "ctr 1.25%", "spend 8.73 CNY", "2026-12-03T10:00:00Z"} {
+	for _, want := range []string{"clicks 42", "ctr 1.25%", "spend 8.73 CNY",
+		"2026-12-03T10:00:00Z"} {
 		if !strings.Contains(got.Text, want) {
 			t.Errorf("text lacks %q: %s", want, got.Text)
 		}
@@ -138,25 +157,15 @@ func TestRenderDefaultTemplate(t *testing.T) {
 	}
 }
 
-func TestIDAndDecode(t *testing.T) {
-	a := notify.ID("t1", "r1", "c1", "1700000000000", notify.KindFire)
-	if a != notify.ID("t1", "r1", "c1", "1700000000000", notify.KindFire) {
-		t.Error("ID is not stable")
-	}
-	if a == notify.ID("t1", "r1", "c1", "1700000000000", notify.KindResolve) {
-		t.Error("fire and resolve share an id")
-	}
-	if notify.ID("t1#", "r1", "c", "e", notify.KindFire) == notify.ID("t1", "#r1", "c", "e", notify.KindFire) {
-		t.Error("parts are not separated")
-	}
-
+func TestDecode(t *testing.T) {
 	tests := []struct {
 		name, body, wantErr string
 	}{
 		{"valid", `{"v":1,"id":"n","kind":"fire","tenant_id":"t","rule_id":"r",
 			"channels":[{"index":0,"type":"email","to":["a@b.c"]}]}`, ""},
 		{"bad json", `{`, "decode notification"},
-		{"unknown version", `{"v":2,"id":"n","kind":"fire","tenant_id":"t","rule_id":"r"}`, "version 2"},
+		{"unknown version", `{"v":2,"id":"n","kind":"fire","tenant_id":"t","rule_id":"r"}`,
+			"version 2"},
 		{"webhook without secret", `{"v":1,"id":"n","kind":"fire","tenant_id":"t","rule_id":"r",
 			"channels":[{"index":0,"type":"webhook","url":"https://x"}]}`, "secret id"},
 		{"repeated index", `{"v":1,"id":"n","kind":"fire","tenant_id":"t","rule_id":"r",

@@ -3,6 +3,7 @@ package notify
 import (
 	"html"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,16 +28,24 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// Slack is the text part with every substituted value escaped for Slack's mrkdwn
+	// (&, < and >), so a campaign named "<!channel>" cannot ping a channel.
+	Slack string
 }
+
+// slackEscaper escapes the three characters Slack gives a meaning in message text.
+var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // Render fills the notification's template (or DefaultTemplate for its empty parts).
 //
 // Placeholders are {{name}} with optional spaces inside the braces:
 //
 //	campaign_name, campaign_id, rule_name, rule_id, tenant_id, link, conditions,
-//	currency, kind ("fire" or "resolve"), kind_title ("Alert" or "Resolved"),
+//	currency, kind ("fire" or "resolve"), state ("firing" or "resolved"),
+//	kind_title ("Alert" or "Resolved"),
 //	fired_at (RFC 3339, UTC), values (every metric, "name value" joined by ", "),
-//	metric.<name> (one metric, formatted by FormatMetric).
+//	notification_id, metric.<name> (one metric, formatted by FormatMetric),
+//	value.<name> (one metric's raw value: micros, or the fraction 0.0125).
 //
 // Anything else between {{ and }}, including a metric the notification has no value
 // for and Go template syntax such as {{ .Something }}, is left in the output exactly as
@@ -60,6 +69,7 @@ func Render(t Template, n *Notification) Message {
 		Subject: strings.Join(strings.Fields(subject), " "),
 		Text:    substitute(t.Text, n, plain),
 		HTML:    substitute(t.HTML, n, html.EscapeString),
+		Slack:   substitute(t.Text, n, slackEscaper.Replace),
 	}
 }
 
@@ -99,6 +109,13 @@ func lookup(name string, n *Notification) (string, bool) {
 		}
 		return FormatMetric(m, v, n.Currency), true
 	}
+	if m, ok := strings.CutPrefix(name, "value."); ok {
+		v, found := n.Values[m]
+		if !found {
+			return "", false
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64), true
+	}
 	switch name {
 	case "campaign_name":
 		return n.CampaignName, true
@@ -110,6 +127,8 @@ func lookup(name string, n *Notification) (string, bool) {
 		return n.RuleID, true
 	case "tenant_id":
 		return n.TenantID, true
+	case "notification_id":
+		return n.ID, true
 	case "link":
 		return n.Link, true
 	case "conditions":
@@ -118,6 +137,11 @@ func lookup(name string, n *Notification) (string, bool) {
 		return n.Currency, true
 	case "kind":
 		return string(n.Kind), true
+	case "state":
+		if n.Kind == KindResolve {
+			return "resolved", true
+		}
+		return "firing", true
 	case "kind_title":
 		if n.Kind == KindResolve {
 			return "Resolved", true
