@@ -4,7 +4,9 @@
 // answers with a partial batch response.
 //
 // Environment: AGGREGATES_TABLE, CLAIMS_TABLE, FAILURE_QUEUE_URL, DEDUP_WINDOW_HOURS
-// (how long an event id is remembered, default 168), LOG_LEVEL. AWS endpoints follow
+// (how long an event id is remembered, default 168), LOG_LEVEL. With RULES_TABLE set it
+// also evaluates alert rules on the new totals, reading CAMPAIGNS_TABLE and sending to
+// NOTIFICATIONS_QUEUE_URL, with links under LINK_BASE. AWS endpoints follow
 // AWS_ENDPOINT_URL when it is set.
 package main
 
@@ -14,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"time"
+	_ "time/tzdata" // campaign time zones without the OS database (provided.al2023 has none)
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -21,7 +24,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/adpulse/adpulse/shared/aggregate"
+	"github.com/adpulse/adpulse/shared/alerting"
+	"github.com/adpulse/adpulse/shared/campaign"
 	"github.com/adpulse/adpulse/shared/logging"
+	"github.com/adpulse/adpulse/shared/rules"
+	"github.com/adpulse/adpulse/shared/totals"
 )
 
 // minuteRetention is how long a minute rollup row lives after its last write.
@@ -65,5 +72,27 @@ func newHandler(ctx context.Context) (*aggregate.Handler, error) {
 	}
 	h.DB = dynamodb.NewFromConfig(cfg)
 	h.Queue = sqs.NewFromConfig(cfg)
+	if os.Getenv("RULES_TABLE") != "" {
+		if h.Evaluator, err = newEvaluator(h); err != nil {
+			return nil, err
+		}
+	}
 	return h, nil
+}
+
+// newEvaluator wires rule evaluation to the tables and queue named in the environment.
+func newEvaluator(h *aggregate.Handler) (*alerting.Evaluator, error) {
+	campaigns, queue := os.Getenv("CAMPAIGNS_TABLE"), os.Getenv("NOTIFICATIONS_QUEUE_URL")
+	if campaigns == "" || queue == "" {
+		return nil, fmt.Errorf("RULES_TABLE needs CAMPAIGNS_TABLE and NOTIFICATIONS_QUEUE_URL")
+	}
+	db := h.DB.(*dynamodb.Client)
+	store := rules.NewStore(db, os.Getenv("RULES_TABLE"))
+	return &alerting.Evaluator{
+		Rules: rules.NewCache(store, 30*time.Second), States: store,
+		Campaigns: campaign.NewStore(db, campaigns),
+		Totals:    &totals.Reader{DB: db, Table: h.AggregatesTable},
+		Queue:     h.Queue.(*sqs.Client), QueueURL: queue,
+		LinkBase: os.Getenv("LINK_BASE"), Now: time.Now, Log: logging.New(),
+	}, nil
 }
