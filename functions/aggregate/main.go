@@ -6,7 +6,8 @@
 // Environment: AGGREGATES_TABLE, CLAIMS_TABLE, FAILURE_QUEUE_URL, DEDUP_WINDOW_HOURS
 // (how long an event id is remembered, default 168), LOG_LEVEL. With RULES_TABLE set it
 // also evaluates alert rules on the new totals, reading CAMPAIGNS_TABLE and sending to
-// NOTIFICATIONS_QUEUE_URL, with links under LINK_BASE. AWS endpoints follow
+// NOTIFICATIONS_QUEUE_URL, with links under LINK_BASE. With CAPPING_TABLE set it counts
+// impressions against frequency caps (reading CAMPAIGNS_TABLE). AWS endpoints follow
 // AWS_ENDPOINT_URL when it is set.
 package main
 
@@ -26,13 +27,18 @@ import (
 	"github.com/adpulse/adpulse/shared/aggregate"
 	"github.com/adpulse/adpulse/shared/alerting"
 	"github.com/adpulse/adpulse/shared/campaign"
+	"github.com/adpulse/adpulse/shared/capping"
 	"github.com/adpulse/adpulse/shared/logging"
+	"github.com/adpulse/adpulse/shared/meter"
 	"github.com/adpulse/adpulse/shared/rules"
 	"github.com/adpulse/adpulse/shared/totals"
 )
 
 // minuteRetention is how long a minute rollup row lives after its last write.
 const minuteRetention = 35 * 24 * time.Hour
+
+// usage meters the AWS calls of each invocation; logged after it as "aws usage".
+var usage = meter.New()
 
 func main() {
 	log := logging.New()
@@ -42,7 +48,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(h.Handle)
+	lambda.Start(meter.Handler(usage, log, h.Handle))
 }
 
 func newHandler(ctx context.Context) (*aggregate.Handler, error) {
@@ -70,6 +76,7 @@ func newHandler(ctx context.Context) (*aggregate.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}
+	cfg.APIOptions = append(cfg.APIOptions, meter.Install(usage))
 	h.DB = dynamodb.NewFromConfig(cfg)
 	h.Queue = sqs.NewFromConfig(cfg)
 	if os.Getenv("RULES_TABLE") != "" {
@@ -77,7 +84,22 @@ func newHandler(ctx context.Context) (*aggregate.Handler, error) {
 			return nil, err
 		}
 	}
+	if table := os.Getenv("CAPPING_TABLE"); table != "" {
+		h.Capping = newCapping(h, table)
+	}
 	return h, nil
+}
+
+// newCapping counts impressions against frequency caps kept in table.
+func newCapping(h *aggregate.Handler, table string) *capping.Counter {
+	db := h.DB.(*dynamodb.Client)
+	caps := capping.NewDynamo(db, table)
+	return &capping.Counter{
+		Store: caps, DedupWindow: h.DedupWindow,
+		Configs: &capping.Configs{Caps: caps, TTL: 30 * time.Second,
+			Timezone: capping.CampaignTimezone(campaign.NewStore(db,
+				os.Getenv("CAMPAIGNS_TABLE")))},
+	}
 }
 
 // newEvaluator wires rule evaluation to the tables and queue named in the environment.

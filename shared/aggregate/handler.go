@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/adpulse/adpulse/shared/alerting"
+	"github.com/adpulse/adpulse/shared/capping"
+	"github.com/adpulse/adpulse/shared/event"
 )
 
 // DynamoAPI is the part of the DynamoDB client the aggregator uses.
@@ -44,6 +46,9 @@ type Handler struct {
 	// Evaluator, when set, is given the campaigns each batch touched once their rows are
 	// written, to evaluate alert rules on the new totals.
 	Evaluator Evaluator
+
+	// Capping, when set, counts each claimed impression against frequency caps.
+	Capping *capping.Counter
 }
 
 // Evaluator evaluates the alert rules of changed campaigns and returns the ones whose
@@ -57,6 +62,7 @@ type stats struct {
 	records, events, duplicates, poison int
 	rowsWritten, rowsAlreadyApplied     int
 	claimWrites, rowWrites, reachWrites int
+	capWrites                           int
 }
 
 // Handle processes one batch and reports the lowest sequence number that must be
@@ -83,6 +89,15 @@ func (h *Handler) Handle(ctx context.Context, in events.KinesisEvent) (
 	st.duplicates, st.claimWrites = dups, claimWrites
 	for _, seq := range claimFailed {
 		fail.add(seq)
+	}
+
+	// Count claimed impressions against frequency caps; each is marked once counted.
+	if h.Capping != nil {
+		writes, failed := h.countCaps(ctx, b.items, claimed)
+		st.capWrites = writes
+		for _, seq := range failed {
+			fail.add(seq)
+		}
 	}
 
 	// Fold what came before the first failure and write one update per row.
@@ -123,6 +138,31 @@ func (h *Handler) Handle(ctx context.Context, in events.KinesisEvent) (
 	}}, nil
 }
 
+// countCaps passes the claimed impressions to the capping counter and returns its
+// writes and the sequence numbers of the impressions it could not count.
+func (h *Handler) countCaps(ctx context.Context, items []item, claimed []bool) (int, []string) {
+	var imps []capping.Impression
+	var idx []int
+	for i := range items {
+		if claimed[i] && items[i].ev.Type == event.Impression {
+			imps = append(imps, capping.FromEvent(items[i].tenant, items[i].owner, &items[i].ev))
+			idx = append(idx, i)
+		}
+	}
+	if len(imps) == 0 {
+		return 0, nil
+	}
+	res, err := h.Capping.Count(ctx, imps)
+	if err != nil {
+		h.Log.WarnContext(ctx, "capping count failed", slog.Any("err", err))
+	}
+	failed := make([]string, 0, len(res.Failed))
+	for _, j := range res.Failed {
+		failed = append(failed, items[idx[j]].seq)
+	}
+	return res.Writes, failed
+}
+
 // changedCampaigns maps each campaign with counted events below cutoff to the lowest
 // sequence number that carried one.
 func changedCampaigns(items []item, claimed []bool, cutoff string) map[alerting.CampaignRef]string {
@@ -156,7 +196,7 @@ func (h *Handler) logOutcome(ctx context.Context, st stats, failed string, d tim
 		slog.Int("rowsWritten", st.rowsWritten),
 		slog.Int("rowsAlreadyApplied", st.rowsAlreadyApplied),
 		slog.Int("claimWrites", st.claimWrites), slog.Int("rowWrites", st.rowWrites),
-		slog.Int("reachWrites", st.reachWrites),
+		slog.Int("reachWrites", st.reachWrites), slog.Int("capWrites", st.capWrites),
 		slog.Int64("ms", d.Milliseconds()),
 	}
 	if failed != "" {
