@@ -63,8 +63,13 @@ test: tools synth ## run every test (unit, CDK assertions, local stack end to en
 	go test -count=1 ./...
 
 .PHONY: bench
-bench: ## run the Go benchmarks of the hot paths
-	go test -run '^$$' -bench . -benchmem ./shared/... ./functions/...
+bench: tools synth ## Go benchmarks, then load and bill on a private local stack; updates docs/benchmarks.md
+	@set -o pipefail; out=$$(mktemp); trap 'rm -f $$out' EXIT; \
+	  go test -run '^$$' -bench . -benchmem ./shared/... ./functions/... | tee $$out; \
+	  status=$$?; \
+	  go run ./devstack/cmd/devstack bench --format '$(FORMAT)' --gobench $$out \
+	    --doc docs/benchmarks.md $(BENCH_FLAGS) || exit 1; \
+	  exit $$status
 
 .PHONY: lint
 lint: ## gofmt and go vet

@@ -22,7 +22,11 @@ import (
 	"github.com/adpulse/adpulse/shared/apikey"
 	"github.com/adpulse/adpulse/shared/ingest"
 	"github.com/adpulse/adpulse/shared/logging"
+	"github.com/adpulse/adpulse/shared/meter"
 )
+
+// usage meters the AWS calls of each invocation; logged after it as "aws usage".
+var usage = meter.New()
 
 func main() {
 	log := logging.New()
@@ -32,7 +36,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(h.Handle)
+	lambda.Start(meter.Handler(usage, log, h.Handle))
 }
 
 func newHandler(ctx context.Context) (*ingest.Handler, error) {
@@ -53,6 +57,7 @@ func newHandler(ctx context.Context) (*ingest.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}
+	cfg.APIOptions = append(cfg.APIOptions, meter.Install(usage))
 	keys := apikey.NewStore(dynamodb.NewFromConfig(cfg), keysTable)
 	return &ingest.Handler{
 		Keys: apikey.NewCache(keys, time.Minute, 5*time.Second),

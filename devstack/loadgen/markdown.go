@@ -1,0 +1,265 @@
+package loadgen
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/adpulse/adpulse/shared/bill"
+)
+
+// Section names this package writes in docs/benchmarks.md.
+const (
+	SectionPipeline = "Pipeline"
+	SectionHotPaths = "Hot paths"
+	SectionBill     = "Bill"
+)
+
+// Markdown returns the report's sections by name.
+func (r Report) Markdown() map[string]string {
+	return map[string]string{SectionPipeline: r.pipeline(), SectionHotPaths: r.hotPaths(),
+		SectionBill: r.bill()}
+}
+
+func (r Report) header(b *strings.Builder) {
+	m := r.Machine
+	fmt.Fprintf(b, "Measured by `make bench` on %d CPUs (%s), %d MB memory, %s %s.\n\n",
+		m.CPUs, m.CPUModel, m.MemoryMB, m.Go, m.OS)
+	b.WriteString("Commands:\n\n")
+	for _, c := range r.Commands {
+		fmt.Fprintf(b, "    %s\n", c)
+	}
+	b.WriteString("\n")
+}
+
+func (r Report) pipeline() string {
+	var b strings.Builder
+	r.header(&b)
+	b.WriteString("The local stack (kumo, 4 ingest and 2 aggregate bootstraps, 2 shards) driven " +
+		"over HTTP by the load generator (`devstack/loadgen`): batches of 500 events, one " +
+		"probe impression per batch for freshness.\n\n")
+	b.WriteString("| run | target ev/s | accepted | accepted ev/s | request p50 / p95 / p99 ms " +
+		"| fresh p50 / p99 / max ms | probes seen | settled s | DynamoDB writes per event " +
+		"(claim + rollup + reach) | WRU per event |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Steps {
+		l, a := s.Load, s.Aggregate
+		wru := float64(a.AWS.Service("DynamoDB").WriteUnits)
+		name := s.Name
+		if !s.Settled {
+			name += " (not drained in 1 min)"
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %d | %.0f | %.0f / %.0f / %.0f | %.0f / %.0f / %.0f "+
+			"| %d of %d | %.1f | %.3f (%.3f + %.3f + %.3f) | %.3f |\n", name, s.Rate,
+			l.Accepted, l.EventsPerSecond, l.P50, l.P95, l.P99, l.FreshP50, l.FreshP99,
+			l.FreshMax, l.ProbesSeen, l.Probes, l.SettledSeconds,
+			per(a.ClaimWrites+a.RowWrites+a.ReachWrites, l.Accepted), per(a.ClaimWrites, l.Accepted),
+			per(a.RowWrites, l.Accepted), per(a.ReachWrites, l.Accepted), wru/float64(max(1, l.Accepted)))
+	}
+	b.WriteString("\nMemory after each run (resident MB now / peak):\n\n" +
+		"| run | kumo | ingest bootstraps | aggregate bootstraps | other bootstraps |\n" +
+		"|---|---|---|---|---|\n")
+	for _, s := range r.Steps {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", s.Name, memOf(s.Memory, "kumo"),
+			memOf(s.Memory, "ingest"), memOf(s.Memory, "aggregate"), memOf(s.Memory, ""))
+	}
+	b.WriteString(pipelineLimits)
+	return b.String()
+}
+
+// pipelineLimits says what bounds each figure of the Pipeline section.
+const pipelineLimits = `
+What limits each number now:
+
+- **Accepted events/s and request latency**: one bootstrap process serves one request at
+  a time (4 ingest processes), every request crosses the local API proxy, kumo's runtime
+  API and a PutRecords call to kumo, and the 2 cores are shared by the load generator,
+  kumo, 4 ingest and 2 aggregate processes and the poller. The 500-event decode and pack
+  cost is in "Hot paths".
+- **Freshness**: the event source mapping's 1 s batching window, then one aggregate
+  invocation per shard at a time, in order (ParallelizationFactor 1, 2 shards). Each
+  invocation makes one conditional claim PutItem per event plus one UpdateItem per
+  (campaign, rollup) row; kumo takes about 2.3 to 4.2 k such writes/s on 2 cores
+  (measured on this kind of machine), so once the accepted rate passes what the two
+  aggregators can write, a backlog builds and freshness grows with the run's length
+  instead of staying near the window.
+- **Writes per event**: the claim write is one per event by design (exactly-once across
+  senders' duplicates); rollup writes are per batch and grow with the campaigns and ads
+  in a batch (the 10x campaigns run) and shrink as batches fill.
+- **Memory**: kumo keeps every Kinesis record (never trimmed), so its resident size grows
+  with the events sent; the bootstraps stay small.
+`
+
+// memOf describes the memory of the processes of one kind: "kumo", a function folder, or
+// "" for every other bootstrap.
+func memOf(ps []Process, kind string) string {
+	var parts []string
+	var rss, peak int64
+	n := 0
+	for _, p := range ps {
+		isKumo := p.Name == "kumo"
+		switch {
+		case kind == "kumo" && isKumo, kind != "kumo" && kind != "" && p.Folder == kind && !isKumo,
+			kind == "" && !isKumo && p.Folder != "ingest" && p.Folder != "aggregate":
+			n++
+			rss, peak = max(rss, p.RSSKB), max(peak, p.PeakKB)
+		}
+	}
+	if n == 0 {
+		return "-"
+	}
+	parts = append(parts, fmt.Sprintf("%.0f / %.0f", float64(rss)/1024, float64(peak)/1024))
+	if n > 1 {
+		parts = append(parts, fmt.Sprintf("(largest of %d)", n))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (r Report) hotPaths() string {
+	var b strings.Builder
+	r.header(&b)
+	if len(r.GoBench) == 0 {
+		b.WriteString("No Go benchmark output was given (`--gobench`).\n")
+		return b.String()
+	}
+	b.WriteString("| package | benchmark | ns/op | B/op | allocs/op | other |\n" +
+		"|---|---|---|---|---|---|\n")
+	for _, g := range r.GoBench {
+		var other []string
+		for _, unit := range slices.Sorted(maps.Keys(g.Metrics)) {
+			if unit != "ns/op" && unit != "B/op" && unit != "allocs/op" {
+				other = append(other, fmt.Sprintf("%.4g %s", g.Metrics[unit], unit))
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %.0f | %.0f | %s |\n", g.Package,
+			strings.TrimPrefix(g.Name, "Benchmark"), g.Metrics["ns/op"], g.Metrics["B/op"],
+			g.Metrics["allocs/op"], strings.Join(other, ", "))
+	}
+	return b.String()
+}
+
+func (r Report) bill() string {
+	var b strings.Builder
+	r.header(&b)
+	services := []string{bill.APIGateway, bill.Lambda, bill.Kinesis, bill.DynamoDB, bill.SQS,
+		bill.SES}
+
+	b.WriteString("Dollars per million accepted events of each run, from the meters of the " +
+		"functions' SDK calls (`shared/meter`) and their billed duration, priced by " +
+		"`shared/bill` (table below). Kinesis shard-hours are in the launch-day model, " +
+		"not here: a 20-second run says nothing about them.\n\n")
+	b.WriteString("| run | $ / M events | " + strings.Join(services, " | ") +
+		" | ingest fn | aggregate fn |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Steps {
+		bl := s.Bill(r.Prices)
+		bs, bf := bl.ByService(), bl.ByFunction()
+		fmt.Fprintf(&b, "| %s | %.4f |", s.Name, bl.PerMillion())
+		for _, svc := range services {
+			fmt.Fprintf(&b, " %.4f |", bs[svc])
+		}
+		fmt.Fprintf(&b, " %.4f | %.4f |\n", bf["ingest"], bf["aggregate"])
+	}
+
+	b.WriteString("\nWhat the functions' calls used in the first run (from the meters):\n\n" +
+		"| function | service.operation | calls | requests | billing units |\n" +
+		"|---|---|---|---|---|\n")
+	if len(r.Steps) > 0 {
+		s := r.Steps[0]
+		usageRows(&b, "ingest", s.Ingest)
+		usageRows(&b, "aggregate", s.Aggregate)
+	}
+
+	if len(r.Launch) == 2 {
+		r.launch(&b)
+	}
+
+	b.WriteString(billLimits)
+	fmt.Fprintf(&b, "\nPrices (%s, on-demand, checked %s):\n\n| item | USD | per | status | source |\n"+
+		"|---|---|---|---|---|\n", r.Prices.Region, r.Prices.Date)
+	for _, p := range r.Prices.Table() {
+		fmt.Fprintf(&b, "| %s | %g | %g | %s | %s |\n", p.Unit, p.USD, p.Per, p.Status, p.Source)
+	}
+	return b.String()
+}
+
+// billLimits says what sets the bill and which knobs move it.
+const billLimits = `
+What sets the bill, and the knobs:
+
+- **The per-event claim write** (aggregate, DynamoDB PutItem on EventClaims): 1 WRU per
+  event is $0.625 per million events on its own, more than twelve times the $0.05 target
+  of issue 7. It is the price of exactly-once across senders' duplicates. Since the
+  partition key's salt comes from the event id, every copy of an event lands on the same
+  shard, so a per-shard de-duplication log written once per batch could replace it
+  (design.md, "Known shortcomings"); nothing else on this page comes close.
+- **Rollup writes** (UpdateItem, one per (campaign, rollup, shard) row per batch): set by
+  the ESM batch size (100 records) and window (1 s), the campaigns and ads per batch, and
+  PARTITION_SALTS (16): salting spreads a campaign over up to 16 hash ranges, so more
+  rows per campaign per batch. Bigger batches per shard (fewer shards, or a longer
+  window) make fewer rows per event.
+- **Kinesis**: events per record (packed by tenant, campaign and salt, at most 25 KB) set
+  PUT units and bytes; at launch the shard count is set by bytes (1 MB/s per shard), not
+  by records. Fewer salts make fuller records.
+- **API Gateway**: one REST request per batch of up to 500 events; senders that batch
+  less pay proportionally more ($3.50 per million requests).
+- **Lambda**: GB-seconds are the bootstraps' billed duration measured here against kumo,
+  so the aggregate's are kumo's write latency, not DynamoDB's; treat them as an upper
+  bound. CloudWatch Logs ingestion of the outcome lines is not counted.
+`
+
+func usageRows(b *strings.Builder, fn string, u FunctionUsage) {
+	for _, svc := range slices.Sorted(maps.Keys(u.AWS)) {
+		for _, op := range slices.Sorted(maps.Keys(u.AWS[svc])) {
+			x := u.AWS[svc][op]
+			var units []string
+			add := func(name string, v float64) {
+				if v != 0 {
+					units = append(units, fmt.Sprintf("%g %s", v, name))
+				}
+			}
+			add("records", float64(x.Records))
+			add("PUT units", float64(x.PutUnits))
+			add("WRU", float64(x.WriteUnits))
+			add("RRU", x.ReadUnits)
+			add("SQS units", float64(x.SQSUnits))
+			add("emails", float64(x.Emails))
+			fmt.Fprintf(b, "| %s | %s.%s | %d | %d | %s |\n", fn, svc, op, x.Calls, x.Requests,
+				strings.Join(units, ", "))
+		}
+	}
+	fmt.Fprintf(b, "| %s | Lambda | %d invocations | | %.2f GB-s |\n", fn, u.Invocations,
+		u.GBSeconds)
+}
+
+func (r Report) launch(b *strings.Builder) {
+	ours, naive := r.Launch[0], r.Launch[1]
+	fmt.Fprintf(b, "\nLaunch day: %.0f events/s for %.0f h, modelled from the first run "+
+		"(`bill.Model`), against the naive design computed from the same measurements:\n\n",
+		r.Scenario.EventsPerSecond, r.Scenario.Hours)
+	b.WriteString("| design | API req/s | Kinesis records/s | MB/s | shards | aggregate " +
+		"invocations/s | DynamoDB WRU/s | $ / M events | $ / day | $ / 30 days |\n" +
+		"|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, p := range r.Launch {
+		fmt.Fprintf(b, "| %s | %.0f | %.0f | %.1f | %d | %.0f | %.0f | %.4f | %.0f | %.0f |\n",
+			p.Design, p.APIRequestsPerSecond, p.RecordsPerSecond, p.MBPerSecond, p.Shards,
+			p.AggregateInvocPerSec, p.WriteUnitsPerSecond, p.Bill.PerMillion(), p.PerDay,
+			p.PerMonth)
+	}
+	fmt.Fprintf(b, "\nNaive costs %.1f times as much per event.\n\n",
+		naive.Bill.PerMillion()/max(ours.Bill.PerMillion(), 1e-12))
+	b.WriteString("| design | " + strings.Join(ours.Bill.Services(), " | ") +
+		" | ingest fn | aggregate fn | stream |\n|---|" +
+		strings.Repeat("---|", len(ours.Bill.Services())+3) + "\n")
+	for _, p := range r.Launch {
+		bs, bf := p.Bill.ByService(), p.Bill.ByFunction()
+		fmt.Fprintf(b, "| %s $/M |", p.Design)
+		for _, svc := range ours.Bill.Services() {
+			fmt.Fprintf(b, " %.4f |", bs[svc])
+		}
+		fmt.Fprintf(b, " %.4f | %.4f | %.4f |\n", bf["ingest"], bf["aggregate"], bf["stream"])
+	}
+	fmt.Fprintf(b, "\nKinesis on-demand instead of %d provisioned shards and PUT units: "+
+		"$%.0f a day.\n", ours.Shards, ours.KinesisOnDemandPerDay)
+}
+
+func per(n, events int) float64 { return float64(n) / float64(max(1, events)) }

@@ -1,0 +1,92 @@
+package bill_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/adpulse/adpulse/shared/bill"
+	"github.com/adpulse/adpulse/shared/meter"
+)
+
+// knownRun is 1,000 events: two ingest requests that put 10 PUT units and read one API
+// key, and one aggregate invocation that made 1,000 claim writes, 100 row writes and
+// parked one poison record.
+func knownRun() bill.Run {
+	in, agg := meter.New(), meter.New()
+	in.Record("Kinesis", "PutRecords", meter.Usage{Calls: 2, Requests: 2, Records: 10,
+		PutUnits: 10, RecordKB: 200})
+	in.Record("DynamoDB", "GetItem", meter.Usage{Calls: 1, Requests: 1, Items: 1, ReadUnits: 0.5})
+	agg.Record("DynamoDB", "PutItem", meter.Usage{Calls: 1000, Requests: 1000, Items: 1000,
+		WriteUnits: 1000})
+	agg.Record("DynamoDB", "UpdateItem", meter.Usage{Calls: 100, Requests: 100, Items: 100,
+		WriteUnits: 100})
+	agg.Record("SQS", "SendMessage", meter.Usage{Calls: 1, Requests: 1, SQSUnits: 1, Messages: 1})
+	return bill.Run{Events: 1000, Functions: []bill.Function{
+		{Name: "ingest", APIRequests: 2, Invocations: 2, GBSeconds: 0.02, Usage: in.Snapshot()},
+		{Name: "aggregate", Invocations: 1, GBSeconds: 0.1, Usage: agg.Snapshot()},
+	}}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9*math.Max(1, math.Abs(b)) }
+
+func TestComputeKnownBill(t *testing.T) {
+	b := bill.Compute(bill.USEast1, knownRun())
+
+	tests := []struct {
+		name      string
+		got, want float64
+	}{
+		{"total", b.USD, 2*3.5e-6 + 3*0.2e-6 + 0.12*0.0000133334 + 10*0.014e-6 +
+			0.5*0.125e-6 + 1100*0.625e-6 + 0.4e-6},
+		{"per million", b.PerMillion(), 0.697302508},
+		{"API Gateway", b.ByService()[bill.APIGateway], 0.007},
+		{"DynamoDB", b.ByService()[bill.DynamoDB], 0.6875 + 0.0000625},
+		{"Kinesis", b.ByService()[bill.Kinesis], 0.00014},
+		{"SQS", b.ByService()[bill.SQS], 0.0004},
+		{"ingest", b.ByFunction()["ingest"], 0.007 + 0.0004 + 0.02*0.0133334 + 0.00014 +
+			0.0000625},
+		{"aggregate", b.ByFunction()["aggregate"], 0.0002 + 0.1*0.0133334 + 0.6875 + 0.0004},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if !near(tc.got, tc.want) {
+				t.Errorf("got %.12f, want %.12f", tc.got, tc.want)
+			}
+		})
+	}
+}
+
+func TestModelLaunchDay(t *testing.T) {
+	ours, naive := bill.Model(bill.USEast1, knownRun(), bill.Scenario{EventsPerSecond: 100_000})
+
+	// Ours: 500 events per request, 100 events per 20 KB record: 1,000 records/s and
+	// 19.5 MB/s need 20 shards; 50 records/s per shard is under a batch, so one
+	// invocation per shard per second.
+	tests := []struct {
+		name      string
+		got, want float64
+	}{
+		{"requests/s", ours.APIRequestsPerSecond, 200},
+		{"records/s", ours.RecordsPerSecond, 1000},
+		{"shards", float64(ours.Shards), 20},
+		{"aggregate invocations/s", ours.AggregateInvocPerSec, 20},
+		{"claim + row WRU/s", ours.WriteUnitsPerSecond, 100_000 + 20*100},
+		{"naive shards", float64(naive.Shards), 100},
+		{"naive WRU/s", naive.WriteUnitsPerSecond, 100_000},
+		{"naive API requests per million events", naive.Bill.ByService()[bill.APIGateway], 3.5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if !near(tc.got, tc.want) {
+				t.Errorf("got %v, want %v", tc.got, tc.want)
+			}
+		})
+	}
+	if ours.Bill.PerMillion() >= naive.Bill.PerMillion() {
+		t.Errorf("got ours %.4f >= naive %.4f per million", ours.Bill.PerMillion(),
+			naive.Bill.PerMillion())
+	}
+	if want := ours.PerDay * 30; !near(ours.PerMonth, want) {
+		t.Errorf("got per month %v, want %v", ours.PerMonth, want)
+	}
+}
