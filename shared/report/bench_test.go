@@ -59,7 +59,13 @@ func (c *countingDB) Query(ctx context.Context, in *dynamodb.QueryInput,
 // BenchmarkReports loads generated rollups for many campaigns over 90 days straight into
 // kumo in the stored layout (one shard: campaign day and month rows, tenant day and
 // month partitions), then times the top-100 ranking and a 90-day daily report.
+//
+// It takes minutes on kumo (which walks the whole table per query), so it runs only with
+// REPORT_BENCH=1: go test -run '^$' -bench Reports -benchtime 3x ./shared/report/
 func BenchmarkReports(b *testing.B) {
+	if os.Getenv("REPORT_BENCH") != "1" {
+		b.Skip("set REPORT_BENCH=1 to load the rollups into kumo and time the reports")
+	}
 	n := benchCampaigns(b)
 	ctx := context.Background()
 	db := dynamodb.NewFromConfig(kumotest.Start(b))
