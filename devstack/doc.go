@@ -9,5 +9,6 @@
 //
 // Sub-packages: template (read and resolve the template), provision (streams, tables,
 // queues), lambdarun (function processes), esm (Kinesis event source mapping), apigw
-// (REST API proxy), kumo (the emulator process), proc (process groups).
+// (REST API proxy and Lambda authorizer), kumo (the emulator process), proc (process
+// groups); mgmt holds the end-to-end tests of the management API.
 package devstack

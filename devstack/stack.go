@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/adpulse/adpulse/devstack/apigw"
@@ -53,6 +54,7 @@ type Stack struct {
 	mappings []*esm.Mapping
 	api      *apigw.Server
 	dynamo   *dynamodb.Client
+	secrets  *secretsmanager.Client
 
 	closeOnce sync.Once
 	closeErr  error
@@ -87,10 +89,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	awsCfg := kumo.Config(s.kumo.Endpoint())
 	kin, q := kinesis.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg)
 	s.dynamo = dynamodb.NewFromConfig(awsCfg)
+	s.secrets = secretsmanager.NewFromConfig(awsCfg)
 	s.vals = template.NewValues(tpl, s.kumo.Endpoint())
 	clients := provision.Clients{Kinesis: kin, DynamoDB: s.dynamo, SQS: q,
-		Endpoint: s.kumo.Endpoint()}
+		Secrets: s.secrets, Endpoint: s.kumo.Endpoint()}
 	if err := provision.Provision(ctx, clients, tpl, s.vals, cfg.Log); err != nil {
+		return nil, err
+	}
+	if err := s.putSigningKey(ctx); err != nil {
 		return nil, err
 	}
 

@@ -5,6 +5,14 @@
 //     integration) as the ingest function receives them.
 //   - aggregate/*.json: events.KinesisEvent as the aggregate function receives them from
 //     its event source mapping; each record's data is a record written by event.Pack.
+//   - auth/*.json, admin/*.json, campaigns/*.json: events.APIGatewayProxyRequest of the
+//     management routes; admin and campaigns samples carry the authorizer's principal in
+//     requestContext.authorizer, as they arrive behind the Lambda authorizer.
+//   - authorizer/*.json: events.APIGatewayCustomAuthorizerRequestTypeRequest, the REQUEST
+//     authorizer's input.
+//
+// The management samples were captured from the local stack's API proxy (devstack/apigw)
+// serving the synthesized template; their tokens and passwords are fake.
 //
 // The API keys in the samples are fake. events_test.go decodes every file strictly into
 // its function's input type and checks what it carries.

@@ -110,8 +110,10 @@ func TestSamplesRoundTrip(t *testing.T) {
 		t.Run(path, func(t *testing.T) {
 			var v any
 			switch dir := strings.Split(path, "/")[0]; dir {
-			case "ingest":
+			case "ingest", "auth", "admin", "campaigns":
 				v = &events.APIGatewayProxyRequest{}
+			case "authorizer":
+				v = &events.APIGatewayCustomAuthorizerRequestTypeRequest{}
 			case "aggregate":
 				v = &events.KinesisEvent{}
 			default:
@@ -142,6 +144,12 @@ func init() {
 	}
 	for _, tc := range aggregateCases {
 		contentChecks["aggregate/"+tc.file] = "TestAggregateSamples"
+	}
+	for _, tc := range managementCases {
+		contentChecks[tc.file] = "TestManagementSamples"
+	}
+	for _, tc := range authorizerCases {
+		contentChecks["authorizer/"+tc.file] = "TestAuthorizerSamples"
 	}
 }
 

@@ -35,6 +35,33 @@ func TestLeastPrivilege(t *testing.T) {
 			deny: []string{"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
 				"kinesis:PutRecord", "kinesis:PutRecords"},
 		},
+		{
+			folder: "auth",
+			dynamo: accountsRW(),
+			need:   []string{"secretsmanager:GetSecretValue on SigningKey"},
+			deny:   []string{"dynamodb:Scan", "secretsmanager:PutSecretValue", "kinesis:PutRecords"},
+		},
+		{
+			folder: "authorizer",
+			dynamo: []string{"dynamodb:GetItem on Accounts"},
+			need:   []string{"secretsmanager:GetSecretValue on SigningKey"},
+			deny:   []string{"secretsmanager:PutSecretValue", "secretsmanager:DescribeSecret"},
+		},
+		{
+			folder: "admin",
+			dynamo: append(accountsRW(),
+				"dynamodb:GetItem on ApiKeys", "dynamodb:PutItem on ApiKeys",
+				"dynamodb:Query on ApiKeys/index/by-tenant", "dynamodb:UpdateItem on ApiKeys"),
+			deny: []string{"secretsmanager:GetSecretValue", "kinesis:PutRecords"},
+		},
+		{
+			folder: "campaigns",
+			dynamo: []string{"dynamodb:GetItem on Campaigns", "dynamodb:PutItem on Campaigns",
+				"dynamodb:Query on Campaigns", "dynamodb:Query on Campaigns/index/*"},
+			// The cursor secret reaches it through its environment at deploy time.
+			deny: []string{"secretsmanager:GetSecretValue", "dynamodb:DeleteItem",
+				"dynamodb:UpdateItem"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.folder, func(t *testing.T) {
@@ -48,6 +75,7 @@ func TestLeastPrivilege(t *testing.T) {
 					gotDynamo = append(gotDynamo, p)
 				}
 			}
+			slices.Sort(tc.dynamo)
 			if !slices.Equal(gotDynamo, tc.dynamo) {
 				t.Errorf("DynamoDB permissions:\n got %q\nwant %q", gotDynamo, tc.dynamo)
 			}
@@ -66,22 +94,40 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 }
 
+// accountsRW is what auth and admin may do on the Accounts table, sorted.
+func accountsRW() []string {
+	var out []string
+	for _, a := range []string{"ConditionCheckItem", "DeleteItem", "GetItem", "PutItem",
+		"Query", "UpdateItem"} {
+		out = append(out, "dynamodb:"+a+" on Accounts")
+	}
+	return out
+}
+
 // readable replaces the logical ids in permissions by their construct ids (ApiKeys3BB3983D →
 // ApiKeys) so that cases read like docs/design.md. Other resources are kept as they are.
 func readable(t *testing.T, permissions []string) []string {
 	t.Helper()
 	names := map[string]string{
-		logicalID(t, "AWS::Kinesis::Stream", "Events"):      "Events",
-		logicalID(t, "AWS::DynamoDB::Table", "ApiKeys"):     "ApiKeys",
-		logicalID(t, "AWS::DynamoDB::Table", "Aggregates"):  "Aggregates",
-		logicalID(t, "AWS::DynamoDB::Table", "EventClaims"): "EventClaims",
-		logicalID(t, "AWS::SQS::Queue", "IngestFailures"):   "IngestFailures",
+		logicalID(t, "AWS::Kinesis::Stream", "Events"):              "Events",
+		logicalID(t, "AWS::DynamoDB::Table", "ApiKeys"):             "ApiKeys",
+		logicalID(t, "AWS::DynamoDB::Table", "Aggregates"):          "Aggregates",
+		logicalID(t, "AWS::DynamoDB::Table", "EventClaims"):         "EventClaims",
+		logicalID(t, "AWS::SQS::Queue", "IngestFailures"):           "IngestFailures",
+		logicalID(t, "AWS::DynamoDB::Table", "Accounts"):            "Accounts",
+		logicalID(t, "AWS::DynamoDB::Table", "Campaigns"):           "Campaigns",
+		logicalID(t, "AWS::SecretsManager::Secret", "SigningKey"):   "SigningKey",
+		logicalID(t, "AWS::SecretsManager::Secret", "CursorSecret"): "CursorSecret",
 	}
 	out := make([]string, 0, len(permissions))
 	for _, p := range permissions {
 		action, resource, _ := strings.Cut(p, " on ")
-		if name, ok := names[resource]; ok {
+		id, rest, _ := strings.Cut(resource, "/")
+		if name, ok := names[id]; ok {
 			resource = name
+			if rest != "" {
+				resource += "/" + rest
+			}
 		}
 		out = append(out, action+" on "+resource)
 	}
@@ -96,6 +142,9 @@ func TestOutputs(t *testing.T) {
 		{"ApiKeysTableName", "AWS::DynamoDB::Table", "ApiKeys"},
 		{"ClaimsTableName", "AWS::DynamoDB::Table", "EventClaims"},
 		{"FailureQueueUrl", "AWS::SQS::Queue", "IngestFailures"},
+		{"AccountsTableName", "AWS::DynamoDB::Table", "Accounts"},
+		{"CampaignsTableName", "AWS::DynamoDB::Table", "Campaigns"},
+		{"SigningKeyArn", "AWS::SecretsManager::Secret", "SigningKey"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.output, func(t *testing.T) {

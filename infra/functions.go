@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
@@ -17,6 +18,12 @@ const functionMetadataKey = "adpulse:function"
 type functions struct {
 	ingest    awslambda.Function
 	aggregate awslambda.Function
+
+	// Management API (docs/auth.md, docs/campaigns.md).
+	auth       awslambda.Function
+	authorizer awslambda.Function
+	admin      awslambda.Function
+	campaigns  awslambda.Function
 }
 
 // functionSpec is what differs between the functions.
@@ -28,9 +35,21 @@ type functionSpec struct {
 	env      map[string]*string
 }
 
-// newFunctions creates the ingest and aggregate functions with least-privilege access to
-// storage, and the mapping that feeds the Events stream to the aggregate function.
-func newFunctions(stack awscdk.Stack, st storage, assetDir func(string) string) functions {
+// newFunctions creates every function with least-privilege access to storage, and the
+// mapping that feeds the Events stream to the aggregate function. origins is the CORS
+// allow-list of the management functions.
+func newFunctions(stack awscdk.Stack, st storage, assetDir func(string) string,
+	origins []string) functions {
+	fns := newPipelineFunctions(stack, st, assetDir)
+	addManagementFunctions(stack, st, assetDir, origins, &fns)
+	grantLeastPrivilege(fns, st)
+	subscribeAggregate(fns.aggregate, st)
+	return fns
+}
+
+// newPipelineFunctions creates the ingest and aggregate functions of the event pipeline.
+func newPipelineFunctions(stack awscdk.Stack, st storage,
+	assetDir func(string) string) functions {
 	ingest := newFunction(stack, assetDir, functionSpec{
 		id:       "Ingest",
 		folder:   "ingest",
@@ -57,10 +76,7 @@ func newFunctions(stack awscdk.Stack, st storage, assetDir func(string) string) 
 		},
 	})
 
-	fns := functions{ingest: ingest, aggregate: aggregate}
-	grantLeastPrivilege(fns, st)
-	subscribeAggregate(aggregate, st)
-	return fns
+	return functions{ingest: ingest, aggregate: aggregate}
 }
 
 // grantLeastPrivilege gives each function the actions it calls and no more. Tables get
@@ -76,6 +92,8 @@ func grantLeastPrivilege(fns functions, st storage) {
 		"dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query")
 	allow(fns.aggregate, st.claims.TableArn(), "dynamodb:PutItem", "dynamodb:GetItem")
 	st.failures.GrantSendMessages(fns.aggregate)
+
+	grantManagement(fns, st)
 }
 
 // subscribeAggregate feeds the Events stream to the aggregate function. The event source
@@ -128,6 +146,11 @@ func newFunction(
 	cfn := fn.Node().DefaultChild().(awslambda.CfnFunction)
 	cfn.AddMetadata(jsii.String(functionMetadataKey), spec.folder)
 	return fn
+}
+
+// indexARN returns the ARN of index name of table ("*": all its indexes).
+func indexARN(table awsdynamodb.Table, name string) *string {
+	return jsii.String(*table.TableArn() + "/index/" + name)
 }
 
 // allow adds a statement letting fn perform actions on the one resource ARN.

@@ -24,6 +24,10 @@ type AdpulseStackProps struct {
 	// functions/ such as "ingest" (default DefaultAssetDir). Tests point it at a temporary
 	// directory with a dummy bootstrap.
 	AssetDir func(function string) string
+
+	// CORSOrigins is the CORS allow-list of the management API, exact origins such as
+	// https://console.example.com (default DefaultCORSOrigins).
+	CORSOrigins []string
 }
 
 // DefaultAssetDir returns dist/<function>, where `make build` writes each function's bootstrap.
@@ -44,11 +48,16 @@ func (p *AdpulseStackProps) withDefaults() AdpulseStackProps {
 	if out.AssetDir == nil {
 		out.AssetDir = DefaultAssetDir
 	}
+	if out.CORSOrigins == nil {
+		out.CORSOrigins = DefaultCORSOrigins
+	}
 	return out
 }
 
 // NewAdpulseStack adds the adpulse stack to scope: REST API → ingest function → Kinesis
-// stream → aggregate function → DynamoDB, with an SQS queue for what cannot be processed.
+// stream → aggregate function → DynamoDB, with an SQS queue for what cannot be processed;
+// and on the same API the management routes (sign-in, users, keys, campaigns) behind a
+// Lambda authorizer.
 // Construct ids follow the names contract in docs/design.md.
 func NewAdpulseStack(
 	scope constructs.Construct, id string, props *AdpulseStackProps,
@@ -60,10 +69,10 @@ func NewAdpulseStack(
 	st := newStorage(stack, p.ShardCount)
 
 	// Functions, their permissions and the stream → aggregate mapping.
-	fns := newFunctions(stack, st, p.AssetDir)
+	fns := newFunctions(stack, st, p.AssetDir, p.CORSOrigins)
 
 	// The public entry point.
-	api := newIngestAPI(stack, fns.ingest)
+	api := newAPI(stack, fns)
 
 	addOutputs(stack, st, api.Url())
 	return stack
@@ -75,12 +84,17 @@ func addOutputs(stack awscdk.Stack, st storage, apiURL *string) {
 		id, description string
 		value           *string
 	}{
-		{"ApiUrl", "base URL of the ingest API (prod stage)", apiURL},
+		{"ApiUrl", "base URL of the API (prod stage)", apiURL},
 		{"StreamName", "Kinesis stream of ingested event records", st.stream.StreamName()},
 		{"AggregatesTableName", "DynamoDB table of per-shard rollups", st.aggregates.TableName()},
 		{"ApiKeysTableName", "DynamoDB table of API key hashes", st.apiKeys.TableName()},
 		{"ClaimsTableName", "DynamoDB table of event_id claims (dedup)", st.claims.TableName()},
 		{"FailureQueueUrl", "SQS queue of poison records, failed batches", st.failures.QueueUrl()},
+		{"AccountsTableName", "DynamoDB table of tenants, users, sessions", st.accounts.TableName()},
+		{"CampaignsTableName", "DynamoDB table of campaigns and their history",
+			st.campaigns.TableName()},
+		{"SigningKeyArn", "secret of the token signing keys: adpulse signing-key put",
+			st.signingKey.SecretArn()},
 	}
 	for _, o := range outputs {
 		awscdk.NewCfnOutput(stack, jsii.String(o.id), &awscdk.CfnOutputProps{

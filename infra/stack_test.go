@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,6 +18,9 @@ func TestPropsDefaults(t *testing.T) {
 	}
 	if got, want := p.AssetDir("ingest"), filepath.Join("dist", "ingest"); got != want {
 		t.Errorf("AssetDir(ingest): got %q, want %q", got, want)
+	}
+	if !slices.Equal(p.CORSOrigins, DefaultCORSOrigins) || len(DefaultCORSOrigins) == 0 {
+		t.Errorf("CORSOrigins: got %q, want %q", p.CORSOrigins, DefaultCORSOrigins)
 	}
 }
 
@@ -41,18 +45,35 @@ func TestTables(t *testing.T) {
 	pitr := obj{"PointInTimeRecoveryEnabled": true}
 	hash := func(name string) obj { return obj{"AttributeName": name, "KeyType": "HASH"} }
 	str := func(name string) obj { return obj{"AttributeName": name, "AttributeType": "S"} }
+	rng := func(name string) obj { return obj{"AttributeName": name, "KeyType": "RANGE"} }
+	absent := assertions.Match_Absent()
+	// index is an index with projection ALL on the given key elements.
+	index := func(name string, keys ...any) any {
+		return obj{"IndexName": name, "KeySchema": keys,
+			"Projection": obj{"ProjectionType": "ALL"}}
+	}
 	cases := []struct {
-		id       string
-		keys     []any
-		attrs    []any
-		ttl      any
-		deletion string
+		id         string
+		keys       []any
+		attrs      []any
+		ttl        any
+		gsis, lsis any
+		deletion   string
 	}{
-		{"ApiKeys", []any{hash("key_hash")}, []any{str("key_hash")},
-			assertions.Match_Absent(), "Retain"},
-		{"Aggregates", []any{hash("pk"), obj{"AttributeName": "sk", "KeyType": "RANGE"}},
-			[]any{str("pk"), str("sk")}, ttl, "Retain"},
-		{"EventClaims", []any{hash("pk")}, []any{str("pk")}, ttl, "Delete"},
+		{"ApiKeys", []any{hash("key_hash")},
+			[]any{str("key_hash"), str("tenant_id"), str("key_id")}, absent,
+			[]any{index("by-tenant", hash("tenant_id"), rng("key_id"))}, absent, "Retain"},
+		{"Aggregates", []any{hash("pk"), rng("sk")},
+			[]any{str("pk"), str("sk")}, ttl, absent, absent, "Retain"},
+		{"EventClaims", []any{hash("pk")}, []any{str("pk")}, ttl, absent, absent, "Delete"},
+		{"Accounts", []any{hash("pk"), rng("sk")},
+			[]any{str("pk"), str("sk")}, ttl, absent, absent, "Retain"},
+		{"Campaigns", []any{hash("tenant_id"), rng("campaign_id")},
+			[]any{str("tenant_id"), str("campaign_id"), str("created_key"),
+				str("updated_key"), str("name_key")}, ttl, absent,
+			[]any{index("by_created", hash("tenant_id"), rng("created_key")),
+				index("by_updated", hash("tenant_id"), rng("updated_key")),
+				index("by_name", hash("tenant_id"), rng("name_key"))}, "Retain"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.id, func(t *testing.T) {
@@ -65,6 +86,8 @@ func TestTables(t *testing.T) {
 					"Properties": obj{
 						"KeySchema":                        tc.keys,
 						"AttributeDefinitions":             tc.attrs,
+						"GlobalSecondaryIndexes":           tc.gsis,
+						"LocalSecondaryIndexes":            tc.lsis,
 						"BillingMode":                      "PAY_PER_REQUEST",
 						"PointInTimeRecoverySpecification": pitr,
 						"TimeToLiveSpecification":          tc.ttl,
@@ -100,12 +123,62 @@ func TestFailureQueue(t *testing.T) {
 
 func TestFunctions(t *testing.T) {
 	literal := func(s string) any { return s }
+	table := func(t *testing.T, id string) any {
+		return ref(logicalID(t, "AWS::DynamoDB::Table", id))
+	}
+	signingKey := func(t *testing.T) any {
+		return ref(logicalID(t, "AWS::SecretsManager::Secret", "SigningKey"))
+	}
+	issuer := func(t *testing.T) any {
+		return obj{"Fn::Join": []any{"", []any{"https://",
+			ref(logicalID(t, "AWS::ApiGateway::RestApi", "Api")), ".execute-api.",
+			ref("AWS::Region"), ".", ref("AWS::URLSuffix")}}}
+	}
+	cors := literal("http://localhost:5173")
 	cases := []struct {
 		folder    string
 		memoryMB  int
 		timeoutS  int
 		variables func(t *testing.T) obj
 	}{
+		{"auth", 1024, 10, func(t *testing.T) obj {
+			return obj{
+				"ACCOUNTS_TABLE":       table(t, "Accounts"),
+				"SIGNING_KEY_SECRET":   signingKey(t),
+				"JWT_ISSUER":           issuer(t),
+				"JWT_AUDIENCE":         literal("adpulse-management"),
+				"CORS_ALLOWED_ORIGINS": cors,
+				"LOG_LEVEL":            literal("info"),
+			}
+		}},
+		{"authorizer", 256, 5, func(t *testing.T) obj {
+			return obj{
+				"ACCOUNTS_TABLE":     table(t, "Accounts"),
+				"SIGNING_KEY_SECRET": signingKey(t),
+				"JWT_ISSUER":         issuer(t),
+				"JWT_AUDIENCE":       literal("adpulse-management"),
+				"LOG_LEVEL":          literal("info"),
+			}
+		}},
+		{"admin", 1024, 10, func(t *testing.T) obj {
+			return obj{
+				"ACCOUNTS_TABLE":       table(t, "Accounts"),
+				"API_KEYS_TABLE":       table(t, "ApiKeys"),
+				"CORS_ALLOWED_ORIGINS": cors,
+				"LOG_LEVEL":            literal("info"),
+			}
+		}},
+		{"campaigns", 512, 10, func(t *testing.T) obj {
+			cursor := ref(logicalID(t, "AWS::SecretsManager::Secret", "CursorSecret"))
+			return obj{
+				"CAMPAIGNS_TABLE": table(t, "Campaigns"),
+				// A dynamic reference resolved at deploy time, never a literal.
+				"CURSOR_SECRET": obj{"Fn::Join": []any{"", []any{
+					"{{resolve:secretsmanager:", cursor, ":SecretString:::}}"}}},
+				"CORS_ALLOWED_ORIGINS": cors,
+				"LOG_LEVEL":            literal("info"),
+			}
+		}},
 		{"ingest", 512, 10, func(t *testing.T) obj {
 			return obj{
 				"STREAM_NAME":     ref(logicalID(t, "AWS::Kinesis::Stream", "Events")),
@@ -157,8 +230,11 @@ func TestFunctions(t *testing.T) {
 }
 
 // logsID is the construct id of the log group of the function in folder ("ingest" →
-// "IngestLogs").
+// "IngestLogs"; the campaigns function is CampaignsFunction, the table has Campaigns).
 func logsID(folder string) string {
+	if folder == "campaigns" {
+		return "CampaignsFunctionLogs"
+	}
 	return strings.ToUpper(folder[:1]) + folder[1:] + "Logs"
 }
 
@@ -212,35 +288,48 @@ func TestAPI(t *testing.T) {
 			},
 		})
 	})
-	check(t, "two methods", func() {
-		tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Method"), jsii.Number(2))
+	check(t, "every method is a route of this stack", func() {
+		n := 2 + len(authRoutes) + len(adminRoutes) + len(campaignRoutes) +
+			len(campaignPreflights)
+		tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Method"), jsii.Number(n))
 	})
 
 	for _, path := range [][]string{{"v1", "events"}, {"v1", "events", "batch"}} {
 		t.Run("POST /"+strings.Join(path, "/"), func(t *testing.T) {
 			// THEN the path has POST, no API Gateway auth, Lambda proxy to ingest.
-			resourceID := apiResourceID(t, path...)
-			found := tmpl.FindResources(jsii.String("AWS::ApiGateway::Method"), obj{
-				"Properties": obj{
-					"HttpMethod":        "POST",
-					"ResourceId":        ref(resourceID),
-					"AuthorizationType": "NONE",
-					"Integration":       obj{"Type": "AWS_PROXY", "IntegrationHttpMethod": "POST"},
-				},
-			})
-			if len(*found) != 1 {
-				t.Fatalf("POST methods on %s: got %d, want 1", resourceID, len(*found))
-			}
-			for id, method := range *found {
-				join, _ := field(*method, "Properties", "Integration", "Uri", "Fn::Join").([]any)
-				var parts []any
-				if len(join) == 2 {
-					parts, _ = join[1].([]any)
-				}
-				if !containsJSON(parts, arnOf(functionID(t, "ingest"))) {
-					t.Errorf("%s integration URI does not invoke ingest: %v", id, join)
-				}
-			}
+			checkMethod(t, route{"POST", strings.Join(path, "/")}, "ingest", nil)
 		})
+	}
+}
+
+// checkMethod asserts that r is one Lambda proxy method invoking the function in folder,
+// with authorization NONE when authorizer is nil, else CUSTOM by that authorizer.
+func checkMethod(t *testing.T, r route, folder string, authorizer any) {
+	t.Helper()
+	props := obj{
+		"HttpMethod":        r.method,
+		"ResourceId":        ref(apiResourceID(t, strings.Split(r.path, "/")...)),
+		"AuthorizationType": "NONE",
+		"AuthorizerId":      assertions.Match_Absent(),
+		"Integration":       obj{"Type": "AWS_PROXY", "IntegrationHttpMethod": "POST"},
+	}
+	if authorizer != nil {
+		props["AuthorizationType"], props["AuthorizerId"] = "CUSTOM", authorizer
+	}
+	found := tmpl.FindResources(jsii.String("AWS::ApiGateway::Method"),
+		obj{"Properties": props})
+	if len(*found) != 1 {
+		t.Fatalf("%s /%s with authorizer %v: got %d methods, want 1", r.method, r.path,
+			authorizer, len(*found))
+	}
+	for id, method := range *found {
+		join, _ := field(*method, "Properties", "Integration", "Uri", "Fn::Join").([]any)
+		var parts []any
+		if len(join) == 2 {
+			parts, _ = join[1].([]any)
+		}
+		if !containsJSON(parts, arnOf(functionID(t, folder))) {
+			t.Errorf("%s integration URI does not invoke %s: %v", id, folder, join)
+		}
 	}
 }

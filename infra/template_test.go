@@ -24,7 +24,7 @@ var (
 )
 
 // assetFunctions are the folders the stack expects a bootstrap for.
-var assetFunctions = []string{"ingest", "aggregate"}
+var assetFunctions = []string{"ingest", "aggregate", "auth", "authorizer", "admin", "campaigns"}
 
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
@@ -206,14 +206,35 @@ func statementPairs(statement any) []string {
 	var out []string
 	for _, action := range asList(field(statement, "Action")) {
 		for _, resource := range asList(field(statement, "Resource")) {
-			name := fmt.Sprint(resource)
-			if getAtt, ok := field(resource, "Fn::GetAtt").([]any); ok && len(getAtt) == 2 {
-				name = fmt.Sprint(getAtt[0])
-			}
-			out = append(out, fmt.Sprintf("%v on %s", action, name))
+			out = append(out, fmt.Sprintf("%v on %s", action, resourceName(resource)))
 		}
 	}
 	return out
+}
+
+// resourceName writes a policy resource as the logical id it names: GetAtt Arn and Ref
+// (a secret's ARN) become the id, and a join of an ARN and a literal ("/index/by-tenant")
+// becomes the id followed by the literal.
+func resourceName(resource any) string {
+	if getAtt, ok := field(resource, "Fn::GetAtt").([]any); ok && len(getAtt) == 2 {
+		return fmt.Sprint(getAtt[0])
+	}
+	if id, ok := field(resource, "Ref").(string); ok {
+		return id
+	}
+	if join, ok := field(resource, "Fn::Join").([]any); ok && len(join) == 2 {
+		parts, _ := join[1].([]any)
+		var name string
+		for _, p := range parts {
+			if text, ok := p.(string); ok {
+				name += text
+			} else {
+				name += resourceName(p)
+			}
+		}
+		return name
+	}
+	return fmt.Sprint(resource)
 }
 
 // asList returns v as a list: IAM writes a single action or resource without the array.

@@ -9,4 +9,13 @@
 // 403 {"message":"Missing Authentication Token"} for an unknown resource or method (what
 // API Gateway answers for both), 413 above the 10 MB payload limit, 502 for a function
 // error or a malformed response, 504 after the 29 s integration timeout.
+//
+// A method with a Lambda authorizer (AuthorizationType CUSTOM) first calls the
+// authorizer function with an events.APIGatewayCustomAuthorizerRequestTypeRequest. A
+// missing identity header or the error "Unauthorized" answers 401, a policy that does
+// not allow the method 403, any other authorizer failure 500; each in the body of the
+// API's gateway response of that type when the template has one. An allowed request
+// carries the authorizer's context and principalId in requestContext.authorizer. Answers
+// are cached by identity source for the authorizer's TTL and their policy is evaluated
+// against every later method, as API Gateway does.
 package apigw

@@ -42,6 +42,8 @@ type Server struct {
 	url      string
 	inflight atomic.Int64
 	last     atomic.Int64 // unix nanos of the last request's end
+
+	auth authCache // Lambda authorizer answers by identity source
 }
 
 // New returns a server for api; functions maps the template's function logical ids to
@@ -136,7 +138,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, reqID string) int
 	if err != nil {
 		return writeMessage(w, http.StatusRequestEntityTooLarge, "Request Too Long")
 	}
+	authorizer, status, ok := s.authorize(w, r, path, route, params, reqID)
+	if !ok {
+		return status
+	}
 	ev := s.event(r, path, route, params, body, reqID)
+	ev.RequestContext.Authorizer = authorizer
 	payload, err := json.Marshal(ev)
 	if err != nil || len(payload) > maxInvokePayload {
 		s.log.Warn("invoke payload over Lambda's 6 MB limit", "bytes", len(payload))

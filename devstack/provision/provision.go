@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	kintypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/adpulse/adpulse/devstack/template"
@@ -27,11 +28,13 @@ type Clients struct {
 	Kinesis  *kinesis.Client
 	DynamoDB *dynamodb.Client
 	SQS      *sqs.Client
+	Secrets  *secretsmanager.Client
 	Endpoint string // emulator base URL; queue URLs are rewritten to it
 }
 
-// Provision creates every stream, table and queue of tpl and records the queue URLs the
-// emulator returns in vals.
+// Provision creates every stream, table, queue and secret of tpl and records in vals the
+// queue URLs and secret ARNs the emulator returns, and each secret's value (for dynamic
+// references).
 func Provision(ctx context.Context, c Clients, tpl *template.Template, vals *template.Values,
 	log *slog.Logger) error {
 	start := time.Now()
@@ -50,9 +53,15 @@ func Provision(ctx context.Context, c Clients, tpl *template.Template, vals *tem
 			return err
 		}
 	}
+	for _, id := range tpl.LogicalIDs(template.TypeSecret) {
+		if err := secret(ctx, c.Secrets, tpl, vals, id); err != nil {
+			return err
+		}
+	}
 	log.Info("provisioned", "streams", len(tpl.LogicalIDs(template.TypeStream)),
 		"tables", len(tpl.LogicalIDs(template.TypeTable)),
-		"queues", len(tpl.LogicalIDs(template.TypeQueue)), "took", time.Since(start))
+		"queues", len(tpl.LogicalIDs(template.TypeQueue)),
+		"secrets", len(tpl.LogicalIDs(template.TypeSecret)), "took", time.Since(start))
 	return nil
 }
 

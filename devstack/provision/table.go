@@ -16,17 +16,21 @@ import (
 // tableProps are the properties of AWS::DynamoDB::Table the local table needs. Their
 // JSON names are CloudFormation's, which match the DynamoDB API's for these fields.
 type tableProps struct {
-	KeySchema              []ddbtypes.KeySchemaElement
-	AttributeDefinitions   []ddbtypes.AttributeDefinition
-	GlobalSecondaryIndexes []struct {
-		IndexName  string
-		KeySchema  []ddbtypes.KeySchemaElement
-		Projection ddbtypes.Projection
-	}
+	KeySchema               []ddbtypes.KeySchemaElement
+	AttributeDefinitions    []ddbtypes.AttributeDefinition
+	GlobalSecondaryIndexes  []index
+	LocalSecondaryIndexes   []index
 	TimeToLiveSpecification *struct {
 		AttributeName string
 		Enabled       bool
 	}
+}
+
+// index is a secondary index as the template declares it.
+type index struct {
+	IndexName  string
+	KeySchema  []ddbtypes.KeySchemaElement
+	Projection ddbtypes.Projection
 }
 
 // table creates one DynamoDB table (on demand) with its indexes and TTL.
@@ -46,6 +50,11 @@ func table(ctx context.Context, db *dynamodb.Client, tpl *template.Template,
 		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes,
 			ddbtypes.GlobalSecondaryIndex{IndexName: aws.String(g.IndexName),
 				KeySchema: g.KeySchema, Projection: &g.Projection})
+	}
+	for _, l := range p.LocalSecondaryIndexes {
+		in.LocalSecondaryIndexes = append(in.LocalSecondaryIndexes,
+			ddbtypes.LocalSecondaryIndex{IndexName: aws.String(l.IndexName),
+				KeySchema: l.KeySchema, Projection: &l.Projection})
 	}
 	_, err := db.CreateTable(ctx, in)
 	var inUse *ddbtypes.ResourceInUseException

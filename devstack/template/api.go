@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // API is an AWS::ApiGateway::RestApi with its stage and Lambda proxy routes.
@@ -14,6 +16,12 @@ type API struct {
 	Stage            string // stage name, "prod" when the template declares none
 	BinaryMediaTypes []string
 	Routes           []Route
+
+	// Authorizers are the API's Lambda authorizers by logical id.
+	Authorizers map[string]Authorizer
+	// GatewayResponses are the API's customised error answers by response type
+	// (UNAUTHORIZED, ACCESS_DENIED, ...).
+	GatewayResponses map[string]GatewayResponse
 }
 
 // Route is one AWS_PROXY method of a REST API.
@@ -22,6 +30,27 @@ type Route struct {
 	Path       string // resource path, e.g. /events/{id}
 	Method     string // HTTP method or ANY
 	FunctionID string // logical id of the integrated function
+
+	// AuthorizerID is the logical id of the Lambda authorizer guarding the method
+	// (AuthorizationType CUSTOM); empty for an unguarded method.
+	AuthorizerID string
+}
+
+// Authorizer is an AWS::ApiGateway::Authorizer of type TOKEN or REQUEST.
+type Authorizer struct {
+	LogicalID  string
+	Type       string   // TOKEN or REQUEST
+	FunctionID string   // logical id of the authorizer function
+	Headers    []string // header names of the identity source
+	TTL        time.Duration
+}
+
+// GatewayResponse is an AWS::ApiGateway::GatewayResponse: what API Gateway answers for
+// one of its own errors.
+type GatewayResponse struct {
+	Status   int               // 0: the response type's default
+	Headers  map[string]string // static values, unquoted
+	Template string            // the application/json template
 }
 
 // APIs returns every REST API of the template with its routes. Methods whose
@@ -42,6 +71,12 @@ func (v *Values) APIs() ([]API, error) {
 			return nil, fmt.Errorf("rest api %s: %w", id, err)
 		}
 		api.Routes = routes
+		if api.Authorizers, err = v.authorizersOf(id); err != nil {
+			return nil, fmt.Errorf("rest api %s: %w", id, err)
+		}
+		if api.GatewayResponses, err = v.gatewayResponsesOf(id); err != nil {
+			return nil, fmt.Errorf("rest api %s: %w", id, err)
+		}
 		out = append(out, api)
 	}
 	return out, nil
@@ -68,10 +103,12 @@ func (v *Values) stageOf(apiID string) string {
 
 // methodProps are the raw properties of an AWS::ApiGateway::Method.
 type methodProps struct {
-	HTTPMethod  string          `json:"HttpMethod"`
-	ResourceID  json.RawMessage `json:"ResourceId"`
-	RestAPIID   json.RawMessage `json:"RestApiId"`
-	Integration struct {
+	HTTPMethod        string          `json:"HttpMethod"`
+	ResourceID        json.RawMessage `json:"ResourceId"`
+	RestAPIID         json.RawMessage `json:"RestApiId"`
+	AuthorizationType string
+	AuthorizerID      json.RawMessage `json:"AuthorizerId"`
+	Integration       struct {
 		Type string
 		URI  json.RawMessage `json:"Uri"`
 	}
@@ -120,14 +157,18 @@ func (v *Values) route(p methodProps) (Route, error) {
 	if err != nil {
 		return Route{}, fmt.Errorf("integration uri: %w", err)
 	}
-	_, fnARN, _ := strings.Cut(uri, ":lambda:path/2015-03-31/functions/")
-	fnARN = strings.TrimSuffix(fnARN, "/invocations")
-	fn := v.idByAttr("Arn", fnARN)
+	fn := v.functionOfURI(uri)
 	if fn == "" {
 		return Route{}, fmt.Errorf("integration uri %q names no function of the template", uri)
 	}
-	return Route{ResourceID: res, Path: path, Method: strings.ToUpper(p.HTTPMethod),
-		FunctionID: fn}, nil
+	r := Route{ResourceID: res, Path: path, Method: strings.ToUpper(p.HTTPMethod),
+		FunctionID: fn}
+	if p.AuthorizationType == "CUSTOM" {
+		if r.AuthorizerID, err = v.ResolveString(p.AuthorizerID); err != nil {
+			return Route{}, fmt.Errorf("AuthorizerId: %w", err)
+		}
+	}
+	return r, nil
 }
 
 // resourcePath builds the path of API Gateway resource id ("/" is the root) by walking
@@ -155,4 +196,88 @@ func (v *Values) resourcePath(id string, depth int) (string, error) {
 		return "", err
 	}
 	return strings.TrimSuffix(base, "/") + "/" + p.PathPart, nil
+}
+
+// authorizersOf returns the Lambda authorizers of rest API apiID by logical id.
+func (v *Values) authorizersOf(apiID string) (map[string]Authorizer, error) {
+	out := make(map[string]Authorizer)
+	for _, id := range v.tpl.LogicalIDs(TypeAuthorizer) {
+		var p struct {
+			RestAPIID                    json.RawMessage `json:"RestApiId"`
+			Type                         string
+			AuthorizerURI                json.RawMessage `json:"AuthorizerUri"`
+			IdentitySource               string
+			AuthorizerResultTTLInSeconds *int `json:"AuthorizerResultTtlInSeconds"`
+		}
+		if err := v.tpl.Properties(id, &p); err != nil {
+			return nil, err
+		}
+		if api, err := v.ResolveString(p.RestAPIID); err != nil || api != v.Name(apiID) {
+			continue
+		}
+		uri, err := v.ResolveString(p.AuthorizerURI)
+		if err != nil {
+			return nil, fmt.Errorf("authorizer %s uri: %w", id, err)
+		}
+		a := Authorizer{LogicalID: id, Type: p.Type, FunctionID: v.functionOfURI(uri),
+			TTL: 300 * time.Second} // API Gateway's default
+		if a.FunctionID == "" {
+			return nil, fmt.Errorf("authorizer %s: uri %q names no function", id, uri)
+		}
+		if p.AuthorizerResultTTLInSeconds != nil {
+			a.TTL = time.Duration(*p.AuthorizerResultTTLInSeconds) * time.Second
+		}
+		for _, src := range strings.Split(p.IdentitySource, ",") {
+			if h, ok := strings.CutPrefix(strings.TrimSpace(src),
+				"method.request.header."); ok {
+				a.Headers = append(a.Headers, h)
+			}
+		}
+		out[id] = a
+	}
+	return out, nil
+}
+
+// gatewayResponsesOf returns the gateway responses of rest API apiID by response type.
+func (v *Values) gatewayResponsesOf(apiID string) (map[string]GatewayResponse, error) {
+	out := make(map[string]GatewayResponse)
+	for _, id := range v.tpl.LogicalIDs(TypeGatewayResp) {
+		var p struct {
+			RestAPIID          json.RawMessage `json:"RestApiId"`
+			ResponseType       string
+			StatusCode         string
+			ResponseParameters map[string]string
+			ResponseTemplates  map[string]string
+		}
+		if err := v.tpl.Properties(id, &p); err != nil {
+			return nil, err
+		}
+		if api, err := v.ResolveString(p.RestAPIID); err != nil || api != v.Name(apiID) {
+			continue
+		}
+		r := GatewayResponse{Headers: map[string]string{},
+			Template: p.ResponseTemplates["application/json"]}
+		if p.StatusCode != "" {
+			status, err := strconv.Atoi(p.StatusCode)
+			if err != nil {
+				return nil, fmt.Errorf("gateway response %s: status %q", id, p.StatusCode)
+			}
+			r.Status = status
+		}
+		for k, val := range p.ResponseParameters {
+			name, ok := strings.CutPrefix(k, "gatewayresponse.header.")
+			if ok && len(val) >= 2 && strings.HasPrefix(val, "'") && strings.HasSuffix(val, "'") {
+				r.Headers[name] = val[1 : len(val)-1]
+			}
+		}
+		out[p.ResponseType] = r
+	}
+	return out, nil
+}
+
+// functionOfURI returns the logical id of the function a Lambda integration or
+// authorizer URI invokes, or "" when it names none of the template.
+func (v *Values) functionOfURI(uri string) string {
+	_, fnARN, _ := strings.Cut(uri, ":lambda:path/2015-03-31/functions/")
+	return v.idByAttr("Arn", strings.TrimSuffix(fnARN, "/invocations"))
 }

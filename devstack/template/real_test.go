@@ -3,6 +3,7 @@ package template_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/adpulse/adpulse/devstack/template"
@@ -20,6 +21,9 @@ func TestSynthesizedTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	vals := template.NewValues(tpl, "http://127.0.0.1:4566")
+	for _, id := range tpl.LogicalIDs(template.TypeSecret) { // what provisioning records
+		vals.SetAttr(id, template.SecretString, "value of "+id)
+	}
 	fns, err := vals.Functions()
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +31,10 @@ func TestSynthesizedTemplate(t *testing.T) {
 	for _, fn := range fns {
 		if _, err := os.Stat(filepath.Join("../../functions", fn.Folder)); err != nil {
 			t.Errorf("function %s: folder functions/%s: %v", fn.LogicalID, fn.Folder, err)
+		}
+		if v := fn.Env["CURSOR_SECRET"]; fn.Folder == "campaigns" &&
+			!strings.HasPrefix(v, "value of CursorSecret") {
+			t.Errorf("campaigns CURSOR_SECRET = %q, want the secret's value", v)
 		}
 	}
 	ms, err := vals.Mappings()
@@ -37,10 +45,41 @@ func TestSynthesizedTemplate(t *testing.T) {
 	if err != nil || len(apis) != 1 || len(apis[0].Routes) == 0 {
 		t.Fatalf("apis = %+v, %v; want one with routes", apis, err)
 	}
+	checkGuards(t, apis[0])
 	for _, prefix := range []string{"Events", "ApiKeys", "Aggregates", "EventClaims",
-		"IngestFailures", "Ingest", "Aggregate"} {
+		"IngestFailures", "Ingest", "Aggregate", "Accounts", "Campaigns", "SigningKey",
+		"Auth", "Authorizer", "Admin"} {
 		if _, err := tpl.FindByPrefix(prefix); err != nil {
 			t.Errorf("FindByPrefix(%q): %v", prefix, err)
+		}
+	}
+}
+
+// checkGuards checks that the management routes resolve to the REQUEST authorizer and
+// the public ones to none, and that the gateway's 401 and 403 are customised.
+func checkGuards(t *testing.T, api template.API) {
+	t.Helper()
+	if len(api.Authorizers) != 1 {
+		t.Fatalf("authorizers = %+v, want one", api.Authorizers)
+	}
+	for _, r := range api.Routes {
+		public := r.Method == "OPTIONS" || strings.HasPrefix(r.Path, "/v1/events") ||
+			strings.HasPrefix(r.Path, "/v1/auth/") || r.Path == "/.well-known/jwks.json" ||
+			r.Path == "/v1/openapi.json"
+		a, guarded := api.Authorizers[r.AuthorizerID]
+		switch {
+		case public && r.AuthorizerID != "":
+			t.Errorf("%s %s is public but has authorizer %s", r.Method, r.Path, r.AuthorizerID)
+		case !public && !guarded:
+			t.Errorf("%s %s has no authorizer", r.Method, r.Path)
+		case guarded && (a.Type != "REQUEST" || a.TTL.Seconds() != 60 ||
+			strings.Join(a.Headers, ",") != "Authorization" || a.FunctionID == ""):
+			t.Errorf("authorizer %+v", a)
+		}
+	}
+	for _, typ := range []string{"UNAUTHORIZED", "ACCESS_DENIED"} {
+		if gr := api.GatewayResponses[typ]; gr.Template == "" || gr.Status == 0 {
+			t.Errorf("gateway response %s = %+v", typ, gr)
 		}
 	}
 }

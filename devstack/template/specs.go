@@ -56,6 +56,9 @@ func (v *Values) Functions() ([]Function, error) {
 			if fn.Env[k], err = v.ResolveString(raw); err != nil {
 				return nil, fmt.Errorf("function %s env %s: %w", id, k, err)
 			}
+			if fn.Env[k], err = v.ResolveDynamic(fn.Env[k]); err != nil {
+				return nil, fmt.Errorf("function %s env %s: %w", id, k, err)
+			}
 		}
 		out = append(out, fn)
 	}

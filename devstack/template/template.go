@@ -20,6 +20,9 @@ const (
 	TypeMethod      = "AWS::ApiGateway::Method"
 	TypeStage       = "AWS::ApiGateway::Stage"
 	TypeRole        = "AWS::IAM::Role"
+	TypeAuthorizer  = "AWS::ApiGateway::Authorizer"
+	TypeGatewayResp = "AWS::ApiGateway::GatewayResponse"
+	TypeSecret      = "AWS::SecretsManager::Secret"
 )
 
 // Template is a decoded CloudFormation template.

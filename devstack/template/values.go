@@ -103,6 +103,9 @@ func (v *Values) local(id string, r Resource) Physical {
 			"Arn": fmt.Sprintf("arn:aws:iam::%s:role/%s", AccountID, name), "RoleId": name}}
 	case TypeRestAPI:
 		return Physical{Ref: strings.ToLower(id), Attrs: map[string]string{"RootResourceId": "/"}}
+	case TypeSecret:
+		// Provisioning replaces it with the emulator's ARN, which has a random suffix.
+		return Physical{Ref: arn("secretsmanager", "secret:"+name), Attrs: map[string]string{}}
 	case TypeStage:
 		var p struct{ StageName string }
 		_ = v.tpl.Properties(id, &p)
@@ -115,6 +118,7 @@ func (v *Values) local(id string, r Resource) Physical {
 var nameProps = map[string]string{
 	TypeStream: "Name", TypeTable: "TableName", "AWS::DynamoDB::GlobalTable": "TableName",
 	TypeQueue: "QueueName", TypeFunction: "FunctionName", TypeRole: "RoleName",
+	TypeSecret: "Name",
 }
 
 // literalName returns the name the template gives the resource as a literal string, or

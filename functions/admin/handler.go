@@ -119,8 +119,8 @@ func (h *Handler) route(ctx context.Context, c *call) events.APIGatewayProxyResp
 // decode reads a small JSON object into v. Fields it does not know, a tenant_id among
 // them, are ignored.
 func (c *call) decode(v any) (events.APIGatewayProxyResponse, bool) {
-	if len(c.req.Body) > maxBody || c.req.IsBase64Encoded ||
-		json.Unmarshal([]byte(c.req.Body), v) != nil {
+	body, err := httpapi.Body(c.req)
+	if err != nil || len(body) > maxBody || json.Unmarshal(body, v) != nil {
 		c.result = "invalid"
 		return c.r.Error(http.StatusBadRequest, "bad_request",
 			"the body must be a JSON object of at most 16 KB"), false

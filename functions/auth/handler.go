@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/adpulse/adpulse/docs"
 	"github.com/adpulse/adpulse/shared/auth"
 	"github.com/adpulse/adpulse/shared/httpapi"
 	"github.com/adpulse/adpulse/shared/signin"
@@ -76,6 +77,7 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayProxyRequest,
 		"/v1/auth/refresh":       {http.MethodPost, h.refresh},
 		"/v1/auth/logout":        {http.MethodPost, h.logout},
 		"/.well-known/jwks.json": {http.MethodGet, h.jwks},
+		"/v1/openapi.json":       {http.MethodGet, h.openapi},
 	}
 	rt, ok := routes[strings.TrimSuffix(req.Path, "/")]
 	switch {
@@ -193,17 +195,27 @@ func (h *Handler) jwks(ctx context.Context, _ *events.APIGatewayProxyRequest,
 // decode reads a small JSON body into v, or returns the 400 to send.
 func decode(req *events.APIGatewayProxyRequest, r httpapi.Responder, v any,
 	out *outcome) (events.APIGatewayProxyResponse, bool) {
-	if len(req.Body) > maxBody || req.IsBase64Encoded {
+	body, err := httpapi.Body(req)
+	if err != nil || len(body) > maxBody {
 		out.result = "invalid"
 		return r.Error(http.StatusBadRequest, "bad_request", "body too large or not JSON"),
 			false
 	}
-	if err := json.Unmarshal([]byte(req.Body), v); err != nil {
+	if err := json.Unmarshal(body, v); err != nil {
 		out.result = "invalid"
 		return r.Error(http.StatusBadRequest, "bad_request", "body is not a JSON object"),
 			false
 	}
 	return events.APIGatewayProxyResponse{}, true
+}
+
+// openapi serves the OpenAPI document of the whole API (docs/openapi.json). It lives
+// here because, like the key set, it is a public document of the API.
+func (h *Handler) openapi(_ context.Context, _ *events.APIGatewayProxyRequest,
+	r httpapi.Responder, out *outcome) events.APIGatewayProxyResponse {
+	out.result = "openapi"
+	return r.JSON(http.StatusOK, json.RawMessage(docs.OpenAPI),
+		map[string]string{"Cache-Control": "public, max-age=300"})
 }
 
 func invalidRefresh(r httpapi.Responder) events.APIGatewayProxyResponse {

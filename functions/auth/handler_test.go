@@ -198,3 +198,18 @@ func TestJWKSAndRoutes(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenAPIDocument(t *testing.T) {
+	h := &Handler{}
+	resp, err := h.Handle(context.Background(), events.APIGatewayProxyRequest{
+		HTTPMethod: "GET", Path: "/v1/openapi.json"})
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /v1/openapi.json = %d, %v", resp.StatusCode, err)
+	}
+	var doc struct {
+		OpenAPI string `json:"openapi"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &doc); err != nil || doc.OpenAPI != "3.1.0" {
+		t.Errorf("body is not the OpenAPI 3.1 document: %v %.80s", err, resp.Body)
+	}
+}

@@ -1,6 +1,7 @@
 // Command auth is the sign-in Lambda behind API Gateway (REST proxy, no authorizer):
 // POST /v1/auth/login, POST /v1/auth/refresh, POST /v1/auth/logout and
-// GET /.well-known/jwks.json. It reads and writes the Accounts table and reads the
+// GET /.well-known/jwks.json, and serves the API's OpenAPI document at
+// GET /v1/openapi.json. It reads and writes the Accounts table and reads the
 // signing key from Secrets Manager.
 //
 // Environment: ACCOUNTS_TABLE, SIGNING_KEY_SECRET (name or ARN), JWT_ISSUER,

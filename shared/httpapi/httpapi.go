@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -46,6 +47,16 @@ func Header(req *events.APIGatewayProxyRequest, name string) string {
 		}
 	}
 	return ""
+}
+
+// Body returns the request body as the client sent it. The REST API passes every body
+// through as binary (its binary media types are */*, for gzip ingest), so API Gateway
+// hands it over base64-encoded; tests and other callers may send it as text.
+func Body(req *events.APIGatewayProxyRequest) ([]byte, error) {
+	if !req.IsBase64Encoded {
+		return []byte(req.Body), nil
+	}
+	return base64.StdEncoding.DecodeString(req.Body)
 }
 
 // securityHeaders go on every answer.

@@ -41,3 +41,27 @@ func TestCORSOnlyForAllowedOrigins(t *testing.T) {
 		t.Errorf("evil origin allowed: %q", got)
 	}
 }
+
+func TestBody(t *testing.T) {
+	tests := []struct {
+		name    string
+		req     events.APIGatewayProxyRequest
+		want    string
+		wantErr bool
+	}{
+		{"text", events.APIGatewayProxyRequest{Body: `{"a":1}`}, `{"a":1}`, false},
+		{"base64, as the binary API sends it",
+			events.APIGatewayProxyRequest{Body: "eyJhIjoxfQ==", IsBase64Encoded: true},
+			`{"a":1}`, false},
+		{"bad base64", events.APIGatewayProxyRequest{Body: "%%%", IsBase64Encoded: true},
+			"", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := httpapi.Body(&tc.req)
+			if string(got) != tc.want || (err != nil) != tc.wantErr {
+				t.Errorf("Body = %q, %v; want %q, error %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@
 //	devstack run --data DIR        start the stack, replay DIR through it, report (make run)
 //	devstack serve                 run the stack in the foreground until SIGINT or SIGTERM
 //	devstack totals [--tenant T]   print the campaign totals of the running stack
+//	devstack bench [flags]         bounded load, freshness and bill on a private stack
 package main
 
 import (
@@ -18,10 +19,11 @@ import (
 	"github.com/adpulse/adpulse/devstack"
 )
 
-// Demo tenant created in every stack that up, serve or run starts.
+// Demo tenant created in every stack that up, serve or run starts, with
+// accounts.CreateTenant: its admin signs in with demoEmail and a generated password.
 const (
-	demoTenant = "t_demo"
-	demoLabel  = "devstack demo"
+	demoName  = "Demo"
+	demoEmail = "demo@example.com"
 )
 
 func main() {
@@ -41,6 +43,8 @@ func main() {
 		err = run(ctx, args)
 	case "totals":
 		err = totals(ctx, args)
+	case "bench":
+		err = bench(ctx, args)
 	default:
 		usage()
 	}
@@ -52,7 +56,7 @@ func main() {
 
 // usage prints the subcommands and exits.
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: devstack up|down|run|serve|totals [flags]")
+	fmt.Fprintln(os.Stderr, "usage: devstack up|down|run|serve|totals|bench [flags]")
 	os.Exit(2)
 }
 

@@ -18,6 +18,7 @@ type runOptions struct {
 	Data   string // directory of event files; empty: generated traffic
 	Format string // report format: table or json
 	APIKey string // the demo tenant's ingest key
+	Tenant string // the demo tenant's id
 	Count  int    // generated impressions when Data is empty
 }
 
@@ -48,9 +49,14 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stack.Close()
-	if opts.APIKey, err = stack.CreateTenant(ctx, demoTenant, demoLabel); err != nil {
+	creds, err := stack.CreateAccount(ctx, demoName, demoEmail)
+	if err != nil {
 		return err
 	}
+	opts.APIKey, opts.Tenant = creds.APIKey, creds.TenantID
+	fmt.Fprintf(os.Stderr, "demo tenant %s: sign in as %s, password %s "+
+		"(until the run ends; make up keeps a stack running)\n", creds.TenantID,
+		creds.AdminEmail, creds.AdminPassword)
 	if err := replayAndReport(ctx, stack, opts); err != nil {
 		return err
 	}
@@ -61,13 +67,13 @@ func run(ctx context.Context, args []string) error {
 // and prints them with the run's measurements. It fails when generated traffic does not
 // add up to what the generator sent.
 func replayAndReport(ctx context.Context, stack *devstack.Stack, opts runOptions) error {
-	in, err := scenario.Load(opts.Data, demoTenant, opts.Count)
+	in, err := scenario.Load(opts.Data, opts.Tenant, opts.Count)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "replaying %s through %s\n", in.Source, stack.APIURL())
 
-	res, err := scenario.Run(ctx, stack, demoTenant, opts.APIKey, in, os.Stderr)
+	res, err := scenario.Run(ctx, stack, opts.Tenant, opts.APIKey, in, os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ import (
 // totals prints the campaign totals of a tenant in the stack that up started.
 func totals(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("totals", flag.ExitOnError)
-	tenant := fs.String("tenant", demoTenant, "tenant whose campaigns to show")
+	tenant := fs.String("tenant", "", "tenant whose campaigns to show (default: the demo tenant)")
 	format := fs.String("format", "table", "table or json")
 	_ = fs.Parse(args)
 
@@ -32,6 +32,9 @@ func totals(ctx context.Context, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if *tenant == "" {
+		*tenant = st.TenantID
 	}
 	tpl, err := template.Load(root + "/" + devstack.TemplatePath)
 	if err != nil {

@@ -27,8 +27,11 @@ type State struct {
 	Endpoint string `json:"kumoEndpoint"`
 	TenantID string `json:"tenantId"`
 	APIKey   string `json:"apiKey"`
-	Children []int  `json:"children"` // process groups of kumo and the bootstraps
-	Log      string `json:"log"`
+	// The demo tenant's admin (mode 0600 file, as for the key).
+	AdminEmail    string `json:"adminEmail"`
+	AdminPassword string `json:"adminPassword"`
+	Children      []int  `json:"children"` // process groups of kumo and the bootstraps
+	Log           string `json:"log"`
 }
 
 // up starts serve detached (its own session) and waits until it is serving.
@@ -106,20 +109,30 @@ func waitServing(ctx context.Context, path string, pid int, exited <-chan error,
 	}
 }
 
-// printState tells the user how to use the running stack.
+// printState tells the user how to use the running stack, with shell lines that export
+// the sign-in values and an access token (the README's curl commands use them).
 func printState(st State) {
 	fmt.Printf(`
   API        %s
   kumo       %s
   tenant     %s
   ingest key %s
+  admin      %s
+  password   %s
 
   try:  curl -sS -X POST %s/v1/events -H 'x-api-key: %s' \
           -H 'content-type: application/json' --data @events.json
   logs: %s
   stop with: make down
-`, st.APIURL, st.Endpoint, st.TenantID, st.APIKey, st.APIURL, st.APIKey,
-		filepath.Dir(st.Log))
+
+  sign in to the management API (paste into a shell):
+export API=%s ADMIN_EMAIL=%s ADMIN_PASSWORD='%s'
+export TOKEN=$(curl -sS -X POST $API/v1/auth/login -H 'Content-Type: application/json' \
+  -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+`, st.APIURL, st.Endpoint, st.TenantID, st.APIKey, st.AdminEmail, st.AdminPassword,
+		st.APIURL, st.APIKey, filepath.Dir(st.Log), st.APIURL, st.AdminEmail,
+		st.AdminPassword)
 }
 
 // serve runs the stack in the foreground until SIGINT or SIGTERM, with a state file
@@ -141,12 +154,13 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stack.Close()
-	key, err := stack.CreateTenant(ctx, demoTenant, demoLabel)
+	creds, err := stack.CreateAccount(ctx, demoName, demoEmail)
 	if err != nil {
 		return err
 	}
 	st := State{PID: os.Getpid(), APIURL: stack.APIURL(), Endpoint: stack.Endpoint(),
-		TenantID: demoTenant, APIKey: key, Children: stack.PIDs(),
+		TenantID: creds.TenantID, APIKey: creds.APIKey, AdminEmail: creds.AdminEmail,
+		AdminPassword: creds.AdminPassword, Children: stack.PIDs(),
 		Log: filepath.Join(cfg.StateDir, "logs", "devstack.log")}
 	path := statePath(cfg.Root)
 	if err := writeState(path, st); err != nil {

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// route is one method of a resource path under the API root.
+type route struct {
+	method string
+	path   string // e.g. "v1/campaigns/{id}"
+}
+
+// Routes of each management function. Public routes take no token.
+var (
+	authRoutes = []route{
+		{"POST", "v1/auth/login"}, {"POST", "v1/auth/refresh"}, {"POST", "v1/auth/logout"},
+		{"GET", ".well-known/jwks.json"}, {"GET", "v1/openapi.json"},
+	}
+	adminRoutes = []route{
+		{"POST", "v1/users"}, {"GET", "v1/users"},
+		{"GET", "v1/users/{id}"}, {"PATCH", "v1/users/{id}"},
+		{"POST", "v1/api-keys"}, {"GET", "v1/api-keys"}, {"DELETE", "v1/api-keys/{id}"},
+	}
+	campaignRoutes = []route{
+		{"POST", "v1/campaigns"}, {"GET", "v1/campaigns"},
+		{"GET", "v1/campaigns/{id}"}, {"PUT", "v1/campaigns/{id}"},
+		{"PATCH", "v1/campaigns/{id}"}, {"DELETE", "v1/campaigns/{id}"},
+		{"PATCH", "v1/campaigns/{id}/status"},
+		{"GET", "v1/campaigns/{id}/targeting"}, {"PUT", "v1/campaigns/{id}/targeting"},
+		{"GET", "v1/campaigns/{id}/history"},
+	}
+	// campaignPreflights are answered by the campaigns function itself, without a token:
+	// browsers send no Authorization header on a CORS preflight.
+	campaignPreflights = []route{
+		{"OPTIONS", "v1/campaigns"}, {"OPTIONS", "v1/campaigns/{id}"},
+		{"OPTIONS", "v1/campaigns/{id}/status"}, {"OPTIONS", "v1/campaigns/{id}/targeting"},
+		{"OPTIONS", "v1/campaigns/{id}/history"},
+	}
+)
+
+// addManagementRoutes adds the REQUEST authorizer and the routes of the auth, admin and
+// campaigns functions, and gives auth and authorizer the API's URL as JWT issuer.
+func addManagementRoutes(stack awscdk.Stack, api awsapigateway.RestApi, fns functions) {
+	// One cached answer per Authorization header serves every route: the authorizer
+	// allows the whole stage (docs/auth.md).
+	authorizer := awsapigateway.NewRequestAuthorizer(stack, jsii.String("TokenAuthorizer"),
+		&awsapigateway.RequestAuthorizerProps{
+			Handler: fns.authorizer,
+			IdentitySources: &[]*string{
+				awsapigateway.IdentitySource_Header(jsii.String("Authorization")),
+			},
+			ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(authorizerCacheTTLSeconds)),
+		})
+	guarded := &awsapigateway.MethodOptions{
+		AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
+		Authorizer:        authorizer,
+	}
+
+	addRoutes(api, fns.auth, authRoutes, nil)
+	addRoutes(api, fns.admin, adminRoutes, guarded)
+	addRoutes(api, fns.campaigns, campaignRoutes, guarded)
+	addRoutes(api, fns.campaigns, campaignPreflights, nil)
+	setIssuer(stack, fns, api.RestApiId())
+}
+
+// addRoutes adds each route as a Lambda proxy method to fn, creating resources on the
+// way. opts is nil for a public route.
+func addRoutes(api awsapigateway.RestApi, fn awslambda.IFunction, routes []route,
+	opts *awsapigateway.MethodOptions) {
+	// One invoke permission per function for the whole API, instead of two per method:
+	// the function's resource policy stays small as routes are added.
+	integration := awsapigateway.NewLambdaIntegration(fn,
+		&awsapigateway.LambdaIntegrationOptions{ScopePermissionToMethod: jsii.Bool(false)})
+	for _, r := range routes {
+		var res awsapigateway.IResource = api.Root()
+		for _, part := range strings.Split(r.path, "/") {
+			if child := res.GetResource(jsii.String(part)); child != nil {
+				res = child
+			} else {
+				res = res.AddResource(jsii.String(part), nil)
+			}
+		}
+		res.AddMethod(jsii.String(r.method), integration, opts)
+	}
+}
+
+// errorBody is the body of the gateway's own 401 and 403 answers, in the API's error
+// shape (shared/httpapi) with the request id.
+func errorBody(code, message string) *string {
+	return jsii.String(`{"error":{"code":"` + code + `","message":"` + message +
+		`"},"request_id":"$context.requestId"}`)
+}
+
+// securityResponseHeaders are shared/httpapi's security headers, as gateway response
+// parameters (static values are quoted). Content-Security-Policy is left out: its value
+// holds single quotes, which a static gateway response value cannot.
+var securityResponseHeaders = map[string]*string{
+	"Content-Type":              jsii.String("'application/json'"),
+	"Cache-Control":             jsii.String("'no-store'"),
+	"X-Content-Type-Options":    jsii.String("'nosniff'"),
+	"X-Frame-Options":           jsii.String("'DENY'"),
+	"Referrer-Policy":           jsii.String("'no-referrer'"),
+	"Strict-Transport-Security": jsii.String("'max-age=63072000; includeSubDomains'"),
+}
+
+// addErrorResponses makes the authorizer's refusals answer in the API's error shape:
+// 401 for a missing or invalid token, 403 when the policy denies the route.
+func addErrorResponses(api awsapigateway.RestApi) {
+	responses := []struct {
+		id, status, code, message string
+		typ                       awsapigateway.ResponseType
+	}{
+		{"Unauthorized", "401", "unauthorized", "missing or invalid access token",
+			awsapigateway.ResponseType_UNAUTHORIZED()},
+		{"AccessDenied", "403", "forbidden", "access denied",
+			awsapigateway.ResponseType_ACCESS_DENIED()},
+	}
+	for _, r := range responses {
+		api.AddGatewayResponse(jsii.String(r.id), &awsapigateway.GatewayResponseOptions{
+			Type:            r.typ,
+			StatusCode:      jsii.String(r.status),
+			ResponseHeaders: &securityResponseHeaders,
+			Templates: &map[string]*string{
+				"application/json": errorBody(r.code, r.message),
+			},
+		})
+	}
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func TestManagementRoutes(t *testing.T) {
+	authorizer := ref(logicalID(t, "AWS::ApiGateway::Authorizer", "TokenAuthorizer"))
+	groups := []struct {
+		name, folder string
+		routes       []route
+		guard        any // nil: public
+	}{
+		{"public auth", "auth", authRoutes, nil},
+		{"admin", "admin", adminRoutes, authorizer},
+		{"campaigns", "campaigns", campaignRoutes, authorizer},
+		{"campaign preflights", "campaigns", campaignPreflights, nil},
+	}
+	for _, g := range groups {
+		for _, r := range g.routes {
+			t.Run(g.name+" "+r.method+" /"+r.path, func(t *testing.T) {
+				// GIVEN the stack WHEN reading the route THEN it invokes its function,
+				// behind the authorizer exactly when it is a guarded route.
+				checkMethod(t, r, g.folder, g.guard)
+			})
+		}
+	}
+
+	t.Run("guarded methods", func(t *testing.T) {
+		// THEN no method outside the admin and campaign routes has the authorizer.
+		found := tmpl.FindResources(jsii.String("AWS::ApiGateway::Method"),
+			obj{"Properties": obj{"AuthorizationType": "CUSTOM"}})
+		if want := len(adminRoutes) + len(campaignRoutes); len(*found) != want {
+			t.Errorf("CUSTOM methods: got %d, want %d", len(*found), want)
+		}
+	})
+}
+
+func TestAuthorizer(t *testing.T) {
+	// GIVEN the stack WHEN reading the authorizer THEN a REQUEST authorizer on the
+	// Authorization header, cached 60 s, running the authorizer function.
+	authorizerARN := arnOf(functionID(t, "authorizer"))
+	check(t, "authorizer", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Authorizer"), obj{
+			"Type":                         "REQUEST",
+			"IdentitySource":               "method.request.header.Authorization",
+			"AuthorizerResultTtlInSeconds": 60,
+			"AuthorizerUri": obj{"Fn::Join": []any{"", assertions.Match_ArrayWith(
+				&[]any{authorizerARN})}},
+		})
+	})
+	check(t, "one authorizer", func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Authorizer"), jsii.Number(1))
+	})
+}
+
+func TestGatewayResponses(t *testing.T) {
+	cases := []struct{ typ, status, code string }{
+		{"UNAUTHORIZED", "401", "unauthorized"},
+		{"ACCESS_DENIED", "403", "forbidden"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.typ, func(t *testing.T) {
+			// GIVEN the stack WHEN the gateway refuses a request THEN it answers in the
+			// API's error shape with the request id and the security headers.
+			body := assertions.Match_SerializedJson(obj{
+				"error":      obj{"code": tc.code, "message": assertions.Match_AnyValue()},
+				"request_id": "$context.requestId",
+			})
+			check(t, tc.typ, func() {
+				tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::GatewayResponse"), obj{
+					"ResponseType":      tc.typ,
+					"StatusCode":        tc.status,
+					"ResponseTemplates": obj{"application/json": body},
+					"ResponseParameters": like(obj{
+						"gatewayresponse.header.Content-Type":           "'application/json'",
+						"gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
+						"gatewayresponse.header.Cache-Control":          "'no-store'",
+					}),
+				})
+			})
+		})
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	// GIVEN the stack WHEN reading the secrets THEN both are kept with the stack, and the
+	// cursor secret is 64 generated characters.
+	for _, id := range []string{"SigningKey", "CursorSecret"} {
+		secret := logicalID(t, "AWS::SecretsManager::Secret", id)
+		if got := field(resources[secret], "DeletionPolicy"); got != "Retain" {
+			t.Errorf("%s DeletionPolicy: got %v, want Retain", id, got)
+		}
+	}
+	check(t, "cursor secret", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), obj{
+			"GenerateSecretString": obj{"PasswordLength": 64, "ExcludePunctuation": true},
+		})
+	})
+	check(t, "no literal secret value", func() {
+		tmpl.AllResourcesProperties(jsii.String("AWS::SecretsManager::Secret"), obj{
+			"SecretString": assertions.Match_Absent(),
+		})
+	})
+}
