@@ -10,14 +10,15 @@ import (
 	"github.com/adpulse/adpulse/shared/event"
 )
 
-// benchBatch builds a Kinesis batch of 100 packed records from n events of 5 campaigns.
+// benchBatch builds a Kinesis batch of packed records from n events of 5 campaigns and 7
+// ads spread over the last 5 minutes, as live traffic arrives.
 func benchBatch(b *testing.B, n int) events.KinesisEvent {
 	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	evs := make([]event.Event, n)
 	for i := range evs {
 		evs[i] = event.Event{EventID: fmt.Sprintf("e-%d", i), Type: event.Impression,
 			CampaignID: fmt.Sprintf("c-%d", i%5), AdID: fmt.Sprintf("a-%d", i%7),
-			UserID: "u", OccurredAt: at.Add(time.Duration(i) * time.Second),
+			UserID: "u", OccurredAt: at.Add(time.Duration(i%300) * time.Second),
 			CostMicros: 1000, Currency: "USD"}
 	}
 	packed, err := event.Pack("t", evs, 4, at)
