@@ -310,12 +310,5 @@ func truncate(s string, n int) string {
 
 // MarshalJSON writes the event in its normal form, occurred_at as epoch milliseconds.
 func (e Event) MarshalJSON() ([]byte, error) {
-	w := wire{
-		EventID: e.EventID, Type: e.Type, CampaignID: e.CampaignID, AdID: e.AdID,
-		UserID: e.UserID, DeviceID: e.DeviceID, LoginID: e.LoginID, HashedEmail: e.HashedEmail,
-		OccurredAt: strconv.AppendInt(nil, e.OccurredAt.UnixMilli(), 10),
-		CostMicros: e.CostMicros, ValueMicros: e.ValueMicros, Currency: e.Currency,
-		Channel: e.Channel, Attributes: e.Attributes,
-	}
-	return json.Marshal(w)
+	return appendEvent(nil, &e), nil
 }

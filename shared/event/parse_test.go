@@ -105,3 +105,28 @@ func FuzzSplitArrayMatchesReference(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEncodeRoundTrip checks that what appendEvent writes is valid JSON that decodes back
+// to the same event, whatever the strings hold.
+func FuzzEncodeRoundTrip(f *testing.F) {
+	f.Add("e-1", "u\x01\"\\\n<é>", "k", "v\u2028")
+	f.Fuzz(func(t *testing.T, id, user, k, v string) {
+		e := Event{EventID: id, Type: Click, CampaignID: "c", AdID: "a", UserID: user,
+			OccurredAt: fuzzNow.Add(-time.Hour), Attributes: map[string]string{k: v}}
+		data := appendEvent(nil, &e)
+		if !json.Valid(data) {
+			t.Fatalf("invalid JSON: %q", data)
+		}
+		var w wire
+		if err := json.Unmarshal(data, &w); err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.ValidString(id) || !utf8.ValidString(user) || !utf8.ValidString(k) ||
+			!utf8.ValidString(v) {
+			return // invalid UTF-8 becomes U+FFFD, as with encoding/json
+		}
+		if w.EventID != id || w.UserID != user || w.Attributes[k] != v {
+			t.Fatalf("round trip changed %q %q %q %q into %+v", id, user, k, v, w)
+		}
+	})
+}

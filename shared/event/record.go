@@ -69,11 +69,7 @@ func Pack(tenantID string, events []Event, salts int, receivedAt time.Time) ([]P
 			byKey[key] = g
 			groups = append(groups, g)
 		}
-		data, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encode event %d: %w", i, err)
-		}
-		g.encoded = append(g.encoded, data)
+		g.encoded = append(g.encoded, appendEvent(nil, e))
 		g.indexes = append(g.indexes, i)
 	}
 
