@@ -52,6 +52,7 @@ type Stack struct {
 	kumo     *kumo.Server
 	runner   *lambdarun.Runner
 	mappings []*esm.Mapping
+	queues   queueMappings // SQS event source mappings (queues.go)
 	api      *apigw.Server
 	dynamo   *dynamodb.Client
 	secrets  *secretsmanager.Client
@@ -97,6 +98,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	if err := s.putSigningKey(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.provisionEmail(ctx); err != nil {
 		return nil, err
 	}
 
@@ -212,6 +216,7 @@ func (s *Stack) Close() error {
 		for _, m := range s.mappings {
 			m.Close()
 		}
+		s.queues.close()
 		if s.runner != nil {
 			errs = append(errs, s.runner.Close())
 		}

@@ -44,7 +44,7 @@ func (s *Stack) startFunctions(ctx context.Context) error {
 	errs := make([]error, len(fns))
 	for i, fn := range fns {
 		spec := lambdarun.Spec{Function: fn, Package: s.cfg.Packages[fn.Folder],
-			Instances: streamInstances}
+			Instances: streamInstances, ExtraEnv: localEnv(fn.Folder)}
 		if apiFns[fn.LogicalID] {
 			spec.Instances = apiInstances
 		}
@@ -65,8 +65,12 @@ func (s *Stack) startMappings(ctx context.Context, kin *kinesis.Client, q *sqs.C
 		return err
 	}
 	for _, m := range ms {
+		if s.tpl.Resources[m.SourceID].Type == template.TypeQueue {
+			s.startQueueMapping(ctx, m, q)
+			continue
+		}
 		if s.tpl.Resources[m.SourceID].Type != template.TypeStream {
-			s.cfg.Log.Warn("event source mapping skipped: only Kinesis sources run locally",
+			s.cfg.Log.Warn("event source mapping skipped: only Kinesis and SQS run locally",
 				"mapping", m.LogicalID, "source", m.SourceARN)
 			continue
 		}
@@ -142,6 +146,7 @@ func (s *Stack) probe() esm.Probe {
 	for _, m := range s.mappings {
 		p = p.Merge(m.Probe())
 	}
+	p = s.queues.merge(p)
 	if len(s.mappings) == 0 {
 		p.LastEmpty = time.Now()
 	}

@@ -72,7 +72,22 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		"POST /v1/auth/refresh", "POST /v1/campaigns", "POST /v1/events",
 		"POST /v1/events/batch", "POST /v1/users",
 		"PUT /v1/campaigns/{id}", "PUT /v1/campaigns/{id}/targeting",
+		// Alerts, reports, capping (infra/alerts.go, reports.go, capping.go).
+		"GET /v1/rules", "POST /v1/rules", "OPTIONS /v1/rules",
+		"GET /v1/rules/{id}", "PUT /v1/rules/{id}", "PATCH /v1/rules/{id}",
+		"DELETE /v1/rules/{id}", "OPTIONS /v1/rules/{id}",
+		"GET /v1/rules/{id}/deliveries", "OPTIONS /v1/rules/{id}/deliveries",
+		"POST /v1/rules/{id}/channels/{n}/rotate-secret",
+		"OPTIONS /v1/rules/{id}/channels/{n}/rotate-secret",
+		"GET /v1/campaigns/{id}/reports", "OPTIONS /v1/campaigns/{id}/reports",
+		"GET /v1/reports/campaigns", "OPTIONS /v1/reports/campaigns",
+		"GET /v1/campaigns/{id}/caps", "PUT /v1/campaigns/{id}/caps",
+		"OPTIONS /v1/campaigns/{id}/caps",
+		"GET /v1/campaigns/{id}/ads/{ad}/caps", "PUT /v1/campaigns/{id}/ads/{ad}/caps",
+		"OPTIONS /v1/campaigns/{id}/ads/{ad}/caps",
+		"POST /v1/decisions/frequency",
 	}
+	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Errorf("routes:\n got %q\nwant %q", got, want)
 	}

@@ -10,6 +10,11 @@
 //     requestContext.authorizer, as they arrive behind the Lambda authorizer.
 //   - authorizer/*.json: events.APIGatewayCustomAuthorizerRequestTypeRequest, the REQUEST
 //     authorizer's input.
+//   - rules/*.json, reports/*.json, caps/*.json: events.APIGatewayProxyRequest of routes
+//     behind the authorizer; decide/*.json: of the public decision route with its
+//     x-api-key.
+//   - notifier/*.json: events.SQSEvent as the notifier receives batches of the
+//     Notifications queue; each body is a notify.Notification.
 //
 // The management samples were captured from the local stack's API proxy (devstack/apigw)
 // serving the synthesized template; their tokens and passwords are fake.

@@ -110,8 +110,10 @@ func TestSamplesRoundTrip(t *testing.T) {
 		t.Run(path, func(t *testing.T) {
 			var v any
 			switch dir := strings.Split(path, "/")[0]; dir {
-			case "ingest", "auth", "admin", "campaigns":
+			case "ingest", "auth", "admin", "campaigns", "rules", "reports", "caps", "decide":
 				v = &events.APIGatewayProxyRequest{}
+			case "notifier":
+				v = &events.SQSEvent{}
 			case "authorizer":
 				v = &events.APIGatewayCustomAuthorizerRequestTypeRequest{}
 			case "aggregate":

@@ -30,8 +30,15 @@ func TestLeastPrivilege(t *testing.T) {
 				"dynamodb:GetItem on Aggregates", "dynamodb:GetItem on EventClaims",
 				"dynamodb:PutItem on EventClaims", "dynamodb:Query on Aggregates",
 				"dynamodb:UpdateItem on Aggregates",
+				// Rule evaluation: rules, states, campaigns (also capping's time zones).
+				"dynamodb:GetItem on Rules", "dynamodb:PutItem on Rules",
+				"dynamodb:Query on Rules", "dynamodb:GetItem on Campaigns",
+				// Capping: links, caps, counters (TransactWriteItems per contained action).
+				"dynamodb:BatchGetItem on Capping", "dynamodb:PutItem on Capping",
+				"dynamodb:Query on Capping", "dynamodb:UpdateItem on Capping",
 			},
-			need: []string{"sqs:SendMessage on IngestFailures", "kinesis:GetRecords on Events"},
+			need: []string{"sqs:SendMessage on IngestFailures", "kinesis:GetRecords on Events",
+				"sqs:SendMessage on Notifications"},
 			deny: []string{"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
 				"kinesis:PutRecord", "kinesis:PutRecords"},
 		},
@@ -118,6 +125,9 @@ func readable(t *testing.T, permissions []string) []string {
 		logicalID(t, "AWS::DynamoDB::Table", "Campaigns"):           "Campaigns",
 		logicalID(t, "AWS::SecretsManager::Secret", "SigningKey"):   "SigningKey",
 		logicalID(t, "AWS::SecretsManager::Secret", "CursorSecret"): "CursorSecret",
+		logicalID(t, "AWS::DynamoDB::Table", "Rules"):               "Rules",
+		logicalID(t, "AWS::DynamoDB::Table", "Capping"):             "Capping",
+		logicalID(t, "AWS::SQS::Queue", "Notifications"):            "Notifications",
 	}
 	out := make([]string, 0, len(permissions))
 	for _, p := range permissions {
@@ -145,6 +155,10 @@ func TestOutputs(t *testing.T) {
 		{"AccountsTableName", "AWS::DynamoDB::Table", "Accounts"},
 		{"CampaignsTableName", "AWS::DynamoDB::Table", "Campaigns"},
 		{"SigningKeyArn", "AWS::SecretsManager::Secret", "SigningKey"},
+		{"RulesTableName", "AWS::DynamoDB::Table", "Rules"},
+		{"NotificationsQueueUrl", "AWS::SQS::Queue", "Notifications"},
+		{"NotificationsDLQUrl", "AWS::SQS::Queue", "NotificationsDLQ"},
+		{"CappingTableName", "AWS::DynamoDB::Table", "Capping"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.output, func(t *testing.T) {

@@ -24,6 +24,8 @@ type functions struct {
 	authorizer awslambda.Function
 	admin      awslambda.Function
 	campaigns  awslambda.Function
+
+	features // alerts, reports, capping (infra/features.go)
 }
 
 // functionSpec is what differs between the functions.
@@ -44,6 +46,7 @@ func newFunctions(stack awscdk.Stack, st storage, assetDir func(string) string,
 	addManagementFunctions(stack, st, assetDir, origins, &fns)
 	grantLeastPrivilege(fns, st)
 	subscribeAggregate(fns.aggregate, st)
+	addFeatures(stack, st, assetDir, origins, &fns)
 	return fns
 }
 

@@ -65,6 +65,7 @@ func addManagementRoutes(stack awscdk.Stack, api awsapigateway.RestApi, fns func
 	addRoutes(api, fns.admin, adminRoutes, guarded)
 	addRoutes(api, fns.campaigns, campaignRoutes, guarded)
 	addRoutes(api, fns.campaigns, campaignPreflights, nil)
+	addFeatureRoutes(api, fns, guarded)
 	setIssuer(stack, fns, api.RestApiId())
 }
 

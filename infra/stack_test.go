@@ -194,6 +194,13 @@ func TestFunctions(t *testing.T) {
 				"FAILURE_QUEUE_URL":  ref(logicalID(t, "AWS::SQS::Queue", "IngestFailures")),
 				"DEDUP_WINDOW_HOURS": literal("168"),
 				"LOG_LEVEL":          literal("info"),
+				// Rule evaluation and capping (infra/alerts.go, infra/capping.go).
+				"RULES_TABLE":     table(t, "Rules"),
+				"CAMPAIGNS_TABLE": table(t, "Campaigns"),
+				"NOTIFICATIONS_QUEUE_URL": ref(logicalID(t, "AWS::SQS::Queue",
+					"Notifications")),
+				"LINK_BASE":     cors,
+				"CAPPING_TABLE": table(t, "Capping"),
 			}
 		}},
 	}
@@ -242,8 +249,8 @@ func TestEventSourceMapping(t *testing.T) {
 	// GIVEN the stack WHEN reading the stream → aggregate mapping THEN batches of 100 within
 	// 1 s, bisect, 5 retries, 1 h max age, one batch per shard, partial failures reported,
 	// and exhausted batches described to IngestFailures.
-	check(t, "one mapping", func() {
-		tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1))
+	check(t, "two mappings: this one and the notifier's (TestNotifierMapping)", func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(2))
 	})
 	stream := logicalID(t, "AWS::Kinesis::Stream", "Events")
 	check(t, "mapping properties", func() {
@@ -290,7 +297,7 @@ func TestAPI(t *testing.T) {
 	})
 	check(t, "every method is a route of this stack", func() {
 		n := 2 + len(authRoutes) + len(adminRoutes) + len(campaignRoutes) +
-			len(campaignPreflights)
+			len(campaignPreflights) + featureMethods()
 		tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Method"), jsii.Number(n))
 	})
 

@@ -24,7 +24,8 @@ var (
 )
 
 // assetFunctions are the folders the stack expects a bootstrap for.
-var assetFunctions = []string{"ingest", "aggregate", "auth", "authorizer", "admin", "campaigns"}
+var assetFunctions = []string{"ingest", "aggregate", "auth", "authorizer", "admin", "campaigns",
+	"rules", "notifier", "reports", "decide", "caps"}
 
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))

@@ -37,9 +37,25 @@ func TestSynthesizedTemplate(t *testing.T) {
 			t.Errorf("campaigns CURSOR_SECRET = %q, want the secret's value", v)
 		}
 	}
+	// The stream → aggregate mapping with its on-failure queue, and the notifications
+	// queue → notifier mapping.
 	ms, err := vals.Mappings()
-	if err != nil || len(ms) != 1 || ms[0].OnFailureID == "" {
-		t.Fatalf("mappings = %+v, %v; want one with an on-failure queue", ms, err)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("mappings = %+v, %v; want two", ms, err)
+	}
+	for _, m := range ms {
+		switch tpl.Resources[m.SourceID].Type {
+		case template.TypeStream:
+			if m.OnFailureID == "" {
+				t.Errorf("stream mapping %s has no on-failure queue", m.LogicalID)
+			}
+		case template.TypeQueue:
+			if m.BatchSize != 10 || !m.ReportItemErrors {
+				t.Errorf("queue mapping %+v", m)
+			}
+		default:
+			t.Errorf("mapping %s: source %s", m.LogicalID, m.SourceARN)
+		}
 	}
 	apis, err := vals.APIs()
 	if err != nil || len(apis) != 1 || len(apis[0].Routes) == 0 {
@@ -48,7 +64,8 @@ func TestSynthesizedTemplate(t *testing.T) {
 	checkGuards(t, apis[0])
 	for _, prefix := range []string{"Events", "ApiKeys", "Aggregates", "EventClaims",
 		"IngestFailures", "Ingest", "Aggregate", "Accounts", "Campaigns", "SigningKey",
-		"Auth", "Authorizer", "Admin"} {
+		"Auth", "Authorizer", "Admin", "Rules", "Capping", "Notifications",
+		"NotificationsDLQ", "Notifier", "Reports", "Decide", "Caps"} {
 		if _, err := tpl.FindByPrefix(prefix); err != nil {
 			t.Errorf("FindByPrefix(%q): %v", prefix, err)
 		}
@@ -65,7 +82,7 @@ func checkGuards(t *testing.T, api template.API) {
 	for _, r := range api.Routes {
 		public := r.Method == "OPTIONS" || strings.HasPrefix(r.Path, "/v1/events") ||
 			strings.HasPrefix(r.Path, "/v1/auth/") || r.Path == "/.well-known/jwks.json" ||
-			r.Path == "/v1/openapi.json"
+			r.Path == "/v1/openapi.json" || r.Path == "/v1/decisions/frequency"
 		a, guarded := api.Authorizers[r.AuthorizerID]
 		switch {
 		case public && r.AuthorizerID != "":

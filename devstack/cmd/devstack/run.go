@@ -19,7 +19,9 @@ type runOptions struct {
 	Format string // report format: table or json
 	APIKey string // the demo tenant's ingest key
 	Tenant string // the demo tenant's id
-	Count  int    // generated impressions when Data is empty
+	Email  string // the demo admin's email and password, for the alert rules
+	Secret string
+	Count  int // generated impressions when Data is empty
 }
 
 // run starts the stack, creates the demo tenant, replays the data through the API and
@@ -54,6 +56,7 @@ func run(ctx context.Context, args []string) error {
 		return err
 	}
 	opts.APIKey, opts.Tenant = creds.APIKey, creds.TenantID
+	opts.Email, opts.Secret = creds.AdminEmail, creds.AdminPassword
 	fmt.Fprintf(os.Stderr, "demo tenant %s: sign in as %s, password %s "+
 		"(until the run ends; make up keeps a stack running)\n", creds.TenantID,
 		creds.AdminEmail, creds.AdminPassword)
@@ -71,6 +74,10 @@ func replayAndReport(ctx context.Context, stack *devstack.Stack, opts runOptions
 	if err != nil {
 		return err
 	}
+	alerts, err := setupAlerts(ctx, stack, opts.Email, opts.Secret, &in)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(os.Stderr, "replaying %s through %s\n", in.Source, stack.APIURL())
 
 	res, err := scenario.Run(ctx, stack, opts.Tenant, opts.APIKey, in, os.Stderr)
@@ -83,6 +90,9 @@ func replayAndReport(ctx context.Context, stack *devstack.Stack, opts runOptions
 		err = scenario.PrintTable(os.Stdout, res)
 	}
 	if err != nil {
+		return err
+	}
+	if err := alerts.print(ctx, stack, os.Stdout); err != nil {
 		return err
 	}
 	if len(res.Problems) > 0 {
