@@ -119,7 +119,9 @@ func checkStream(t *testing.T, s *devstack.Stack) {
 	}
 	st := s.ESM()
 	t.Logf("%d records settled in %v: %+v", n, time.Since(start), st)
-	if st.Records != n || st.RecordsFailed != 0 {
-		t.Errorf("ESM stats = %+v, want %d records", st, n)
+	// At least n: when a PutRecords answer is lost on the wire the SDK sends the call again
+	// and the stream holds those records twice (seen here under load), as in AWS.
+	if st.Records < n || st.RecordsFailed != 0 {
+		t.Errorf("ESM stats = %+v, want at least %d records and no failures", st, n)
 	}
 }
