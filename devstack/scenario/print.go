@@ -22,7 +22,11 @@ func PrintCampaigns(w io.Writer, rows []CampaignTotal) error {
 	fmt.Fprintln(tw, "campaign\timpressions\tclicks\tconversions\tspend (micros)\t"+
 		"value (micros)\t")
 	for _, c := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t\n", c.CampaignID, c.Impressions, c.Clicks,
+		name := c.CampaignID
+		if c.APICampaignID != "" {
+			name += " (" + c.APICampaignID + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t\n", name, c.Impressions, c.Clicks,
 			c.Conversions, money(c.Spend), money(c.Value))
 	}
 	return tw.Flush()

@@ -74,7 +74,8 @@ type ReplaySummary struct {
 
 // CampaignTotal is one campaign's running totals.
 type CampaignTotal struct {
-	CampaignID string `json:"campaign_id"`
+	CampaignID    string `json:"campaign_id"`
+	APICampaignID string `json:"api_campaign_id,omitempty"` // when created through the API
 	totals.Counters
 }
 

@@ -279,5 +279,5 @@ func (v *Values) gatewayResponsesOf(apiID string) (map[string]GatewayResponse, e
 // authorizer URI invokes, or "" when it names none of the template.
 func (v *Values) functionOfURI(uri string) string {
 	_, fnARN, _ := strings.Cut(uri, ":lambda:path/2015-03-31/functions/")
-	return v.idByAttr("Arn", strings.TrimSuffix(fnARN, "/invocations"))
+	return v.functionOf(strings.TrimSuffix(fnARN, "/invocations"))
 }

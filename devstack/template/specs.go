@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -148,9 +149,7 @@ func (v *Values) mapping(id string, p mappingProps) (Mapping, error) {
 	if err != nil {
 		return m, fmt.Errorf("FunctionName: %w", err)
 	}
-	if m.FunctionID = v.idByRef(TypeFunction, fn); m.FunctionID == "" {
-		m.FunctionID = v.idByAttr("Arn", fn)
-	}
+	m.FunctionID = v.functionOf(fn)
 	if m.FunctionID == "" {
 		return m, fmt.Errorf("FunctionName %q: no function of the template", fn)
 	}
@@ -184,6 +183,27 @@ func (v *Values) idByAttr(attr, value string) string {
 		if v.byID[id].Attrs[attr] == value {
 			return id
 		}
+	}
+	return ""
+}
+
+// functionOf returns the logical id of the function a name or ARN names, unqualified or
+// qualified by an alias or version ("name:live", "arn:...:function:name:live"), or ""
+// when it names none of the template. The stack runs one process per function, so an
+// alias is served by its function.
+func (v *Values) functionOf(nameOrARN string) string {
+	if id := v.idByRef(TypeFunction, nameOrARN); id != "" {
+		return id
+	}
+	if id := v.idByAttr("Arn", nameOrARN); id != "" {
+		return id
+	}
+	parts := strings.Split(nameOrARN, ":")
+	switch {
+	case len(parts) == 8 && parts[5] == "function":
+		return v.idByAttr("Arn", strings.Join(parts[:7], ":"))
+	case len(parts) == 2:
+		return v.idByRef(TypeFunction, parts[0])
 	}
 	return ""
 }

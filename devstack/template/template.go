@@ -14,6 +14,7 @@ const (
 	TypeTable       = "AWS::DynamoDB::Table"
 	TypeQueue       = "AWS::SQS::Queue"
 	TypeFunction    = "AWS::Lambda::Function"
+	TypeAlias       = "AWS::Lambda::Alias"
 	TypeMapping     = "AWS::Lambda::EventSourceMapping"
 	TypeRestAPI     = "AWS::ApiGateway::RestApi"
 	TypeAPIResource = "AWS::ApiGateway::Resource"

@@ -101,6 +101,18 @@ func (v *Values) local(id string, r Resource) Physical {
 	case TypeRole:
 		return Physical{Ref: name, Attrs: map[string]string{
 			"Arn": fmt.Sprintf("arn:aws:iam::%s:role/%s", AccountID, name), "RoleId": name}}
+	case TypeAlias:
+		// Its Ref is the function's ARN qualified by the alias name; the stack invokes
+		// the function itself for it (FunctionOfARN).
+		var p struct {
+			FunctionName map[string]string
+			Name         string
+		}
+		_ = v.tpl.Properties(id, &p)
+		fnID := p.FunctionName["Ref"]
+		fnName := v.literalName(fnID, v.tpl.Resources[fnID])
+		return Physical{Ref: arn("lambda", "function:"+fnName+":"+p.Name),
+			Attrs: map[string]string{}}
 	case TypeRestAPI:
 		return Physical{Ref: strings.ToLower(id), Attrs: map[string]string{"RootResourceId": "/"}}
 	case TypeSecret:

@@ -34,6 +34,18 @@ type alertDemo struct {
 	rules   int
 }
 
+// nameBySource shows each campaign under the id its events had in the input (2821 for the
+// iPinYou logs), with the id the management API gave it beside.
+func (d *alertDemo) nameBySource(rows []scenario.CampaignTotal) {
+	for i := range rows {
+		for src, api := range d.renamed {
+			if rows[i].CampaignID == api {
+				rows[i].CampaignID, rows[i].APICampaignID = src, api
+			}
+		}
+	}
+}
+
 // setupAlerts signs the demo admin in, creates the campaigns and rules, and rewrites the
 // campaign ids of in.
 func setupAlerts(ctx context.Context, stack *devstack.Stack, email, password string,

@@ -84,6 +84,7 @@ func replayAndReport(ctx context.Context, stack *devstack.Stack, opts runOptions
 	if err != nil {
 		return err
 	}
+	alerts.nameBySource(res.Campaigns)
 	if opts.Format == "json" {
 		err = scenario.PrintJSON(os.Stdout, res)
 	} else {
@@ -92,7 +93,11 @@ func replayAndReport(ctx context.Context, stack *devstack.Stack, opts runOptions
 	if err != nil {
 		return err
 	}
-	if err := alerts.print(ctx, stack, os.Stdout); err != nil {
+	out := os.Stdout
+	if opts.Format == "json" {
+		out = os.Stderr // keep standard output one JSON document
+	}
+	if err := alerts.print(ctx, stack, out); err != nil {
 		return err
 	}
 	if len(res.Problems) > 0 {
