@@ -152,7 +152,7 @@ func (a alerts) grant(stack awscdk.Stack, st storage, sender string,
 // responses are required: without them one failed channel would retry every message
 // of the batch.
 func (a alerts) subscribeNotifier() {
-	a.notifier.AddEventSource(awslambdaeventsources.NewSqsEventSource(a.notifications,
+	live(a.notifier).AddEventSource(awslambdaeventsources.NewSqsEventSource(a.notifications,
 		&awslambdaeventsources.SqsEventSourceProps{
 			BatchSize:               jsii.Number(10),
 			MaxBatchingWindow:       awscdk.Duration_Seconds(jsii.Number(1)),

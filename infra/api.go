@@ -54,7 +54,7 @@ func newAPI(stack awscdk.Stack, fns functions) awsapigateway.RestApi {
 		},
 	})
 
-	ingest := awsapigateway.NewLambdaIntegration(fns.ingest, nil) // proxy by default
+	ingest := awsapigateway.NewLambdaIntegration(live(fns.ingest), nil) // proxy by default
 	v1 := api.Root().AddResource(jsii.String("v1"), nil)
 	events := v1.AddResource(jsii.String("events"), nil)
 	events.AddMethod(jsii.String("POST"), ingest, nil)

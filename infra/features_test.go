@@ -74,7 +74,7 @@ func TestNotifierMapping(t *testing.T) {
 	check(t, "notifier mapping", func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
 			"EventSourceArn":                 arnOf(logicalID(t, "AWS::SQS::Queue", "Notifications")),
-			"FunctionName":                   ref(functionID(t, "notifier")),
+			"FunctionName":                   liveFunctionName(t, "notifier"),
 			"BatchSize":                      10,
 			"MaximumBatchingWindowInSeconds": 1,
 			"FunctionResponseTypes":          []any{"ReportBatchItemFailures"},

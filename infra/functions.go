@@ -117,7 +117,7 @@ func subscribeAggregate(aggregate awslambda.Function, st storage) {
 			ParallelizationFactor: jsii.Number(1),
 			OnFailure:             awslambdaeventsources.NewSqsDlq(st.failures),
 		})
-	aggregate.AddEventSource(source)
+	live(aggregate).AddEventSource(source)
 }
 
 // newFunction creates a Go function on provided.al2023/arm64 running dist/<folder>/bootstrap,

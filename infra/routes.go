@@ -50,7 +50,7 @@ func addManagementRoutes(stack awscdk.Stack, api awsapigateway.RestApi, fns func
 	// allows the whole stage (docs/auth.md).
 	authorizer := awsapigateway.NewRequestAuthorizer(stack, jsii.String("TokenAuthorizer"),
 		&awsapigateway.RequestAuthorizerProps{
-			Handler: fns.authorizer,
+			Handler: live(fns.authorizer),
 			IdentitySources: &[]*string{
 				awsapigateway.IdentitySource_Header(jsii.String("Authorization")),
 			},
@@ -71,11 +71,11 @@ func addManagementRoutes(stack awscdk.Stack, api awsapigateway.RestApi, fns func
 
 // addRoutes adds each route as a Lambda proxy method to fn, creating resources on the
 // way. opts is nil for a public route.
-func addRoutes(api awsapigateway.RestApi, fn awslambda.IFunction, routes []route,
+func addRoutes(api awsapigateway.RestApi, fn awslambda.Function, routes []route,
 	opts *awsapigateway.MethodOptions) {
 	// One invoke permission per function for the whole API, instead of two per method:
 	// the function's resource policy stays small as routes are added.
-	integration := awsapigateway.NewLambdaIntegration(fn,
+	integration := awsapigateway.NewLambdaIntegration(live(fn),
 		&awsapigateway.LambdaIntegrationOptions{ScopePermissionToMethod: jsii.Bool(false)})
 	for _, r := range routes {
 		var res awsapigateway.IResource = api.Root()

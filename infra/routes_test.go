@@ -43,8 +43,8 @@ func TestManagementRoutes(t *testing.T) {
 
 func TestAuthorizer(t *testing.T) {
 	// GIVEN the stack WHEN reading the authorizer THEN a REQUEST authorizer on the
-	// Authorization header, cached 60 s, running the authorizer function.
-	authorizerARN := arnOf(functionID(t, "authorizer"))
+	// Authorization header, cached 60 s, running the authorizer function's alias live.
+	authorizerARN := ref(liveAliasID(t, "authorizer"))
 	check(t, "authorizer", func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Authorizer"), obj{
 			"Type":                         "REQUEST",

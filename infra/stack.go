@@ -74,6 +74,12 @@ func NewAdpulseStack(
 	// The public entry point.
 	api := newAPI(stack, fns)
 
+	// Alarms to the Alarms topic and the pipeline dashboard (infra/observability.go).
+	obs := addObservability(stack, st, fns, api)
+
+	// Each function behind its alias live, deployed as a canary (infra/deploy.go).
+	addDeployments(stack, fns, obs)
+
 	addOutputs(stack, st, api.Url())
 	return stack
 }

@@ -256,7 +256,7 @@ func TestEventSourceMapping(t *testing.T) {
 	check(t, "mapping properties", func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
 			"EventSourceArn":                 arnOf(stream),
-			"FunctionName":                   ref(functionID(t, "aggregate")),
+			"FunctionName":                   liveFunctionName(t, "aggregate"),
 			"StartingPosition":               "TRIM_HORIZON",
 			"BatchSize":                      100,
 			"MaximumBatchingWindowInSeconds": 1,
@@ -309,8 +309,9 @@ func TestAPI(t *testing.T) {
 	}
 }
 
-// checkMethod asserts that r is one Lambda proxy method invoking the function in folder,
-// with authorization NONE when authorizer is nil, else CUSTOM by that authorizer.
+// checkMethod asserts that r is one Lambda proxy method invoking the function in folder
+// through its alias live, with authorization NONE when authorizer is nil, else CUSTOM by
+// that authorizer.
 func checkMethod(t *testing.T, r route, folder string, authorizer any) {
 	t.Helper()
 	props := obj{
@@ -335,7 +336,7 @@ func checkMethod(t *testing.T, r route, folder string, authorizer any) {
 		if len(join) == 2 {
 			parts, _ = join[1].([]any)
 		}
-		if !containsJSON(parts, arnOf(functionID(t, folder))) {
+		if !containsJSON(parts, ref(liveAliasID(t, folder))) {
 			t.Errorf("%s integration URI does not invoke %s: %v", id, folder, join)
 		}
 	}

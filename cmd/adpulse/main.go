@@ -3,12 +3,15 @@
 //	adpulse tenant create --name NAME --admin-email EMAIL [--json]
 //	adpulse signing-key create --secret NAME
 //	adpulse signing-key put --secret NAME_OR_ARN
+//	adpulse dlq replay --from QUEUE_URL --to QUEUE_URL_OR_STREAM [--max N]
 //
 // "signing-key create" creates a secret holding a fresh P-256 key; "signing-key put"
 // writes a fresh key into an existing secret (the one the CDK app creates).
 // "tenant create" writes a tenant, its first admin with a generated password and an
 // ingest API key, and prints them once: nothing can show them again. Table and secret
 // names come from flags or from ACCOUNTS_TABLE, API_KEYS_TABLE and SIGNING_KEY_SECRET.
+// "dlq replay" moves messages from a dead-letter queue back to a queue or the stream,
+// deleting each only after it was sent (docs/runbooks/dlq-not-empty.md).
 // AWS credentials, region and AWS_ENDPOINT_URL (the local emulator) come from the usual
 // SDK environment.
 package main
@@ -31,7 +34,8 @@ const usage = `usage:
   adpulse tenant create --name NAME --admin-email EMAIL [--json]
       [--accounts-table T] [--api-keys-table T]
   adpulse signing-key create --secret NAME
-  adpulse signing-key put --secret NAME_OR_ARN`
+  adpulse signing-key put --secret NAME_OR_ARN
+  adpulse dlq replay --from QUEUE_URL --to QUEUE_URL_OR_STREAM [--max N]`
 
 // run executes one command; getenv and out are the process's, or a test's.
 func run(ctx context.Context, args []string, getenv func(string) string,
@@ -46,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string,
 		return signingKey(ctx, args[2:], getenv, out, false)
 	case "signing-key put":
 		return signingKey(ctx, args[2:], getenv, out, true)
+	case "dlq replay":
+		return dlqReplay(ctx, args[2:], out)
 	}
 	return fmt.Errorf("unknown command %q\n%s", args[0]+" "+args[1], usage)
 }

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+)
+
+// alarms returns the template's CloudWatch alarms by logical id.
+func alarms() map[string]any {
+	out := map[string]any{}
+	for id, r := range resources {
+		if field(r, "Type") == "AWS::CloudWatch::Alarm" {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+// alarmOn returns the logical ids of the alarms on metric whose dimension name is value.
+func alarmOn(metric, name string, value any) []string {
+	var found []string
+	for id, a := range alarms() {
+		if field(a, "Properties", "MetricName") != metric {
+			continue
+		}
+		dims, _ := field(a, "Properties", "Dimensions").([]any)
+		want := obj{"Name": name, "Value": value}
+		if containsJSON(dims, want) {
+			found = append(found, id)
+		}
+	}
+	sort.Strings(found)
+	return found
+}
+
+func TestAlarmTopic(t *testing.T) {
+	// GIVEN the stack WHEN reading SNS THEN one topic Alarms, refusing requests without TLS.
+	logicalID(t, "AWS::SNS::Topic", "Alarms")
+	check(t, "one topic", func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::SNS::Topic"), jsii.Number(1))
+	})
+	check(t, "enforce SSL", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::SNS::TopicPolicy"), obj{
+			"PolicyDocument": obj{"Statement": []any{like(obj{
+				"Effect":    "Deny",
+				"Condition": obj{"Bool": obj{"aws:SecureTransport": "false"}},
+			})}},
+		})
+	})
+}
+
+func TestEveryAlarmNotifiesAndLinksItsRunbook(t *testing.T) {
+	// GIVEN every alarm WHEN reading it THEN it notifies the topic on alarm and on OK,
+	// treats missing data as not breaching, and its description names a runbook that exists.
+	topic := ref(logicalID(t, "AWS::SNS::Topic", "Alarms"))
+	runbook := regexp.MustCompile(`docs/runbooks/[a-z0-9-]+\.md`)
+	all := alarms()
+	if len(all) == 0 {
+		t.Fatal("no alarms")
+	}
+	for id, a := range all {
+		for _, key := range []string{"AlarmActions", "OKActions"} {
+			actions, _ := field(a, "Properties", key).([]any)
+			if !containsJSON(actions, topic) {
+				t.Errorf("%s %s: got %v, want the Alarms topic", id, key, actions)
+			}
+		}
+		if got := field(a, "Properties", "TreatMissingData"); got != "notBreaching" {
+			t.Errorf("%s TreatMissingData: got %v, want notBreaching", id, got)
+		}
+		desc, _ := field(a, "Properties", "AlarmDescription").(string)
+		path := runbook.FindString(desc)
+		if path == "" {
+			t.Errorf("%s description links no runbook: %q", id, desc)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join("..", path)); err != nil {
+			t.Errorf("%s runbook: %v", id, err)
+		}
+	}
+}
+
+func TestDeadLetterQueueAlarms(t *testing.T) {
+	// GIVEN every queue whose id marks it as a DLQ or failure queue WHEN reading the alarms
+	// THEN one fires as soon as the queue holds a visible message.
+	marked := regexp.MustCompile(`(?i)dlq|dead|failure`)
+	n := 0
+	for id, r := range resources {
+		if field(r, "Type") != "AWS::SQS::Queue" || !marked.MatchString(id) {
+			continue
+		}
+		n++
+		found := alarmOn("ApproximateNumberOfMessagesVisible", "QueueName",
+			obj{"Fn::GetAtt": []any{id, "QueueName"}})
+		if len(found) != 1 {
+			t.Errorf("queue %s: got depth alarms %v, want 1", id, found)
+			continue
+		}
+		props := field(resources[found[0]], "Properties")
+		if field(props, "Threshold") != 0.0 ||
+			field(props, "ComparisonOperator") != "GreaterThanThreshold" ||
+			field(props, "EvaluationPeriods") != 1.0 {
+			t.Errorf("queue %s alarm: got %v, want > 0 over one period", id, props)
+		}
+	}
+	if n < 2 {
+		t.Errorf("got %d dead-letter queues, want IngestFailures and NotificationsDLQ", n)
+	}
+}
+
+func TestFunctionAlarms(t *testing.T) {
+	// GIVEN every function WHEN reading the alarms THEN it has an Errors and a Throttles alarm.
+	for id, r := range resources {
+		if field(r, "Type") != "AWS::Lambda::Function" {
+			continue
+		}
+		for _, metric := range []string{"Errors", "Throttles"} {
+			if found := alarmOn(metric, "FunctionName", ref(id)); len(found) != 1 {
+				t.Errorf("function %s: got %s alarms %v, want 1", id, metric, found)
+			}
+		}
+	}
+}
+
+func TestPipelineAlarms(t *testing.T) {
+	// GIVEN the stack WHEN reading the stream and API alarms THEN iterator age over 60 s in 3
+	// of 5 minutes, 5xx rate over 1% and p99 over 1 s in 3 of 5 minutes, and the notifier's
+	// failure rate as a math expression.
+	cases := []struct {
+		name, metric, dim string
+		value             any
+		stat              string
+		threshold         float64
+	}{
+		{"iterator age", "GetRecords.IteratorAgeMilliseconds", "StreamName",
+			ref(logicalID(t, "AWS::Kinesis::Stream", "Events")), "Maximum", 60000},
+		{"5xx rate", "5XXError", "ApiName", "adpulse", "Average", 0.01},
+		{"p99 latency", "Latency", "ApiName", "adpulse", "", 1000},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			found := alarmOn(tc.metric, tc.dim, tc.value)
+			if len(found) != 1 {
+				t.Fatalf("got alarms %v, want 1", found)
+			}
+			props := field(resources[found[0]], "Properties")
+			if field(props, "Threshold") != tc.threshold ||
+				field(props, "EvaluationPeriods") != 5.0 ||
+				field(props, "DatapointsToAlarm") != 3.0 {
+				t.Errorf("got %v, want > %v in 3 of 5", props, tc.threshold)
+			}
+			if tc.stat != "" && field(props, "Statistic") != tc.stat {
+				t.Errorf("statistic: got %v, want %s", field(props, "Statistic"), tc.stat)
+			}
+		})
+	}
+	t.Run("notification failure rate", func(t *testing.T) {
+		id := logicalID(t, "AWS::CloudWatch::Alarm", "NotificationFailureRateAlarm")
+		metrics, _ := field(resources[id], "Properties", "Metrics").([]any)
+		var exprs []string
+		for _, m := range metrics {
+			if e, ok := field(m, "Expression").(string); ok {
+				exprs = append(exprs, e)
+			}
+		}
+		if len(exprs) != 1 || !strings.Contains(exprs[0], "errors / invocations") {
+			t.Errorf("got expressions %q, want the notifier's errors / invocations", exprs)
+		}
+	})
+}
+
+func TestDashboard(t *testing.T) {
+	// GIVEN the stack WHEN reading the dashboard adpulse THEN it has the pipeline's widgets.
+	id := logicalID(t, "AWS::CloudWatch::Dashboard", "Dashboard")
+	if got := field(resources[id], "Properties", "DashboardName"); got != dashboardName {
+		t.Errorf("DashboardName: got %v, want %s", got, dashboardName)
+	}
+	body := resourceName(field(resources[id], "Properties", "DashboardBody"))
+	for _, title := range []string{titleIngest, titleIteratorAge, titleAggregate, titleDLQ,
+		titleNotifications, titleAPILatency, titleAPIErrors} {
+		if !strings.Contains(body, `"title":"`+title+`"`) {
+			t.Errorf("dashboard has no widget %q", title)
+		}
+	}
+	for _, want := range []string{`"p50"`, `"p99"`, `"5XXError"`, `"4XXError"`,
+		`"GetRecords.IteratorAgeMilliseconds"`, `"ApproximateNumberOfMessagesVisible"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard body lacks %s", want)
+		}
+	}
+}
