@@ -66,16 +66,21 @@ func Decode(data []byte, now time.Time) (Event, error) {
 		return Event{}, ferr
 	}
 
-	occurred, ferr := parseTime(w.OccurredAt)
-	if ferr != nil {
-		return Event{}, ferr
-	}
+	occurred, timeErr := parseTime(w.OccurredAt)
 	e := Event{
 		EventID: w.EventID, Type: w.Type, CampaignID: w.CampaignID, AdID: w.AdID,
 		UserID: w.UserID, DeviceID: w.DeviceID, LoginID: w.LoginID, HashedEmail: w.HashedEmail,
 		OccurredAt: occurred,
 		CostMicros: w.CostMicros, ValueMicros: w.ValueMicros, Currency: w.Currency,
 		Channel: w.Channel, Attributes: w.Attributes,
+	}
+	if timeErr != nil {
+		// Report the fields before occurred_at first, in schema order.
+		e.OccurredAt = now
+		if err := e.validateIdentity(); err != nil {
+			return Event{}, err
+		}
+		return Event{}, timeErr
 	}
 	if err := e.Validate(now); err != nil {
 		return Event{}, err
@@ -112,19 +117,7 @@ func parseTime(raw json.RawMessage) (time.Time, *FieldError) {
 // Validate checks every rule of the schema and returns the first broken one as a
 // *FieldError, fields in schema order.
 func (e *Event) Validate(now time.Time) error {
-	if err := validateEventID(e.EventID); err != nil {
-		return err
-	}
-	if err := e.validateType(); err != nil {
-		return err
-	}
-	if err := validateKeyID("campaign_id", e.CampaignID, true); err != nil {
-		return err
-	}
-	if err := validateKeyID("ad_id", e.AdID, e.Type != Conversion); err != nil {
-		return err
-	}
-	if err := e.validateSubject(); err != nil {
+	if err := e.validateIdentity(); err != nil {
 		return err
 	}
 	if err := e.validateTime(now); err != nil {
@@ -140,6 +133,24 @@ func (e *Event) Validate(now time.Time) error {
 		return err
 	}
 	return nil
+}
+
+// validateIdentity checks the fields that come before occurred_at: id, type, campaign,
+// ad and subject.
+func (e *Event) validateIdentity() *FieldError {
+	if err := validateEventID(e.EventID); err != nil {
+		return err
+	}
+	if err := e.validateType(); err != nil {
+		return err
+	}
+	if err := validateKeyID("campaign_id", e.CampaignID, true); err != nil {
+		return err
+	}
+	if err := validateKeyID("ad_id", e.AdID, e.Type != Conversion); err != nil {
+		return err
+	}
+	return e.validateSubject()
 }
 
 func validateEventID(id string) *FieldError {
@@ -177,8 +188,9 @@ func validateKeyID(field, id string, required bool) *FieldError {
 		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
 			c == '.' || c == '_' || c == ':' || c == '-'
 		if !ok {
+			r, _ := utf8.DecodeRuneInString(id[i:])
 			return fieldErr(field, "may hold only letters, digits and . _ : - (found %q at %d)",
-				rune(c), i)
+				r, i)
 		}
 	}
 	return nil
@@ -232,7 +244,12 @@ func isHexSHA256(s string) bool {
 
 func (e *Event) validateTime(now time.Time) *FieldError {
 	if e.OccurredAt.Before(MinOccurredAt) {
-		return fieldErr("occurred_at", "must not be before %s", MinOccurredAt.Format(time.RFC3339))
+		hint := ""
+		if ms := e.OccurredAt.UnixMilli(); ms > 1e9 && ms < 1e11 {
+			hint = " (this looks like epoch seconds; send milliseconds)"
+		}
+		return fieldErr("occurred_at", "must not be before %s%s",
+			MinOccurredAt.Format(time.RFC3339), hint)
 	}
 	if e.OccurredAt.After(now.Add(MaxFutureSkew)) {
 		return fieldErr("occurred_at", "is more than %v in the future", MaxFutureSkew)

@@ -2,6 +2,7 @@ package event
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 )
 
@@ -14,7 +15,7 @@ func parseWire(data []byte, w *wire) *FieldError {
 			return fieldErr("", "event is empty")
 		}
 		if _, err := s.skip(); err != nil || !s.atEnd() {
-			return fieldErr("", "malformed JSON: %v", errOr(err, s.fail("expected the end")))
+			return fieldErr("", "%v", errOr(err, s.fail("expected the end")))
 		}
 		return fieldErr("", "event must be a JSON object, got %s", (&scanner{data: data}).kind())
 	}
@@ -27,10 +28,10 @@ func parseWire(data []byte, w *wire) *FieldError {
 	for {
 		key, err := s.str()
 		if err != nil {
-			return fieldErr("", "malformed JSON: %v", err)
+			return fieldErr("", "%v", err)
 		}
 		if err := s.expect(':'); err != nil {
-			return fieldErr("", "malformed JSON: %v", err)
+			return fieldErr("", "%v", err)
 		}
 		if ferr := s.field(string(key), w); ferr != nil {
 			return ferr
@@ -42,14 +43,14 @@ func parseWire(data []byte, w *wire) *FieldError {
 			s.i++
 			return s.end()
 		default:
-			return fieldErr("", "malformed JSON: %v", s.fail("expected ',' or '}'"))
+			return fieldErr("", "%v", s.fail("expected ',' or '}'"))
 		}
 	}
 }
 
 func (s *scanner) end() *FieldError {
 	if !s.atEnd() {
-		return fieldErr("", "malformed JSON: %v", s.fail("unexpected data after the event"))
+		return fieldErr("", "%v", s.fail("unexpected data after the event"))
 	}
 	return nil
 }
@@ -91,7 +92,7 @@ func (s *scanner) field(key string, w *wire) *FieldError {
 	case "occurred_at":
 		raw, err := s.skip()
 		if err != nil {
-			return fieldErr("", "malformed JSON: %v", err)
+			return fieldErr("", "%v", err)
 		}
 		w.OccurredAt = json.RawMessage(raw)
 		return nil
@@ -99,7 +100,7 @@ func (s *scanner) field(key string, w *wire) *FieldError {
 		return s.attributes(&w.Attributes)
 	}
 	if _, err := s.skip(); err != nil {
-		return fieldErr("", "malformed JSON: %v", err)
+		return fieldErr("", "%v", err)
 	}
 	return nil
 }
@@ -113,7 +114,7 @@ func (s *scanner) stringField(key string, dst *string) *FieldError {
 	}
 	b, err := s.str()
 	if err != nil {
-		return fieldErr("", "malformed JSON: %v", err)
+		return fieldErr("", "%v", err)
 	}
 	*dst = string(b)
 	return nil
@@ -128,9 +129,13 @@ func (s *scanner) intField(key string, dst *int64) *FieldError {
 	}
 	num, err := s.number()
 	if err != nil {
-		return fieldErr("", "malformed JSON: %v", err)
+		return fieldErr("", "%v", err)
 	}
 	v, perr := strconv.ParseInt(string(num), 10, 64)
+	if errors.Is(perr, strconv.ErrRange) {
+		return fieldErr(key, "must be between 0 and %d, got %s", int64(MaxAmountMicros),
+			truncate(string(num), 40))
+	}
 	if perr != nil {
 		return fieldErr(key, "must be an integer, got number %s", truncate(string(num), 40))
 	}
@@ -143,7 +148,7 @@ func (s *scanner) intField(key string, dst *int64) *FieldError {
 func (s *scanner) typeErr(key, want string) *FieldError {
 	kind := s.kind()
 	if _, err := s.skip(); err != nil {
-		return fieldErr("", "malformed JSON: %v", err)
+		return fieldErr("", "%v", err)
 	}
 	return fieldErr(key, "must be %s, got %s", want, kind)
 }
@@ -170,14 +175,14 @@ func (s *scanner) attributes(dst *map[string]string) *FieldError {
 			err = s.expect(':')
 		}
 		if err != nil {
-			return fieldErr("", "malformed JSON: %v", err)
+			return fieldErr("", "%v", err)
 		}
 		if s.peek() != '"' {
 			return s.typeErr("attributes."+truncate(string(k), 40), "a string")
 		}
 		v, err := s.str()
 		if err != nil {
-			return fieldErr("", "malformed JSON: %v", err)
+			return fieldErr("", "%v", err)
 		}
 		if n < 4*MaxAttributes { // past this the count check fails anyway
 			m[string(k)] = string(v)
@@ -189,7 +194,7 @@ func (s *scanner) attributes(dst *map[string]string) *FieldError {
 			s.i++
 			return nil
 		default:
-			return fieldErr("", "malformed JSON: %v", s.fail("expected ',' or '}'"))
+			return fieldErr("", "%v", s.fail("expected ',' or '}'"))
 		}
 	}
 }

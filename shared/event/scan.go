@@ -22,7 +22,8 @@ func (s *scanner) fail(what string) error {
 	if s.i >= len(s.data) {
 		return fmt.Errorf("%w: unexpected end of input, %s", errSyntax, what)
 	}
-	return fmt.Errorf("%w at byte %d: %s, found %q", errSyntax, s.i, what, s.data[s.i])
+	r, _ := utf8.DecodeRune(s.data[s.i:])
+	return fmt.Errorf("%w at byte %d: %s, found %q", errSyntax, s.i, what, r)
 }
 
 func (s *scanner) skipSpace() {

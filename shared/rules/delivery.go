@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -62,6 +63,17 @@ func deliverySK(d Delivery) string {
 		d.NotificationID, d.Kind, d.Channel, d.Attempt)
 }
 
+// validDeliverySK reports whether a cursor's key looks like one deliverySK made: a
+// timestamp first, valid UTF-8, short. Anything else would reach DynamoDB as a start key
+// it refuses.
+func validDeliverySK(sk string) bool {
+	if len(sk) < 31 || len(sk) > 400 || !utf8.ValidString(sk) {
+		return false
+	}
+	_, err := time.Parse("2006-01-02T15:04:05.000000000Z", sk[:30])
+	return err == nil && sk[30] == '#'
+}
+
 // AppendDelivery adds an entry to the rule's delivery log (d.RuleID). Writing the same
 // entry twice (same at, notification, kind, channel and attempt) keeps one. For a
 // firing, At should be the state's LastFiredAt, so that every retry of the firing
@@ -90,7 +102,7 @@ func (s *Store) Deliveries(ctx context.Context, tenant, ruleID string, limit int
 	var start map[string]types.AttributeValue
 	if before != "" {
 		sk, err := base64.RawURLEncoding.DecodeString(before)
-		if err != nil {
+		if err != nil || !validDeliverySK(string(sk)) {
 			return nil, "", ErrBadCursor
 		}
 		start = key(pk, string(sk))
