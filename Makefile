@@ -43,7 +43,7 @@ synth: build .cdk/node_modules/.bin/cdk ## synthesize the CDK app into cdk.out (
 
 .PHONY: run
 run: tools synth ## replay DATA (or generated traffic) through the whole local stack
-	go run ./devstack/cmd/devstack run --data '$(DATA)' --format '$(FORMAT)'
+	@go run ./devstack/cmd/devstack run --data '$(DATA)' --format '$(FORMAT)'
 
 .PHONY: up
 up: tools synth ## start the local stack in the background
@@ -51,7 +51,7 @@ up: tools synth ## start the local stack in the background
 
 .PHONY: totals
 totals: ## print the demo tenant's campaign totals from the stack that make up started
-	go run ./devstack/cmd/devstack totals --format '$(FORMAT)'
+	@go run ./devstack/cmd/devstack totals --format '$(FORMAT)'
 
 .PHONY: down
 down: ## stop the local stack started by make up

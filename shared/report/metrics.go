@@ -58,6 +58,9 @@ func Compute(c totals.Counters, cur string) Metrics {
 // frequency that follows from them.
 func (m *Metrics) SetReach(r totals.Reach) {
 	people, stdErr := r.People, r.StdError
+	if people == 0 {
+		stdErr = 0 // nobody reached: the count is exact
+	}
 	m.UniqueUsers, m.UniqueUsersStdError = &people, &stdErr
 	m.AvgFrequency = nil
 	if people > 0 {

@@ -133,7 +133,7 @@ func (d *alertDemo) print(ctx context.Context, stack *devstack.Stack, w io.Write
 	if err := stack.WaitSettled(wctx, 2*time.Second); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nAlerts: %d rules \"spend >= 5\" (lifetime) on", d.rules)
+	fmt.Fprintf(w, "\nAlerts: %d rule(s) \"spend >= 5\" (lifetime) on", d.rules)
 	ids := make([]string, 0, len(d.renamed))
 	for id := range d.renamed {
 		ids = append(ids, id)

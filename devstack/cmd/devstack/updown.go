@@ -120,19 +120,21 @@ func printState(st State) {
   admin      %s
   password   %s
 
-  try:  curl -sS -X POST %s/v1/events -H 'x-api-key: %s' \
-          -H 'content-type: application/json' --data @events.json
   logs: %s
   stop with: make down
 
-  sign in to the management API (paste into a shell):
-export API=%s ADMIN_EMAIL=%s ADMIN_PASSWORD='%s'
+  paste into a shell for the README's curl commands:
+export API=%s KEY='%s' ADMIN_EMAIL=%s ADMIN_PASSWORD='%s'
 export TOKEN=$(curl -sS -X POST $API/v1/auth/login -H 'Content-Type: application/json' \
   -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+
+  send one event:
+curl -sS -X POST $API/v1/events -H "x-api-key: $KEY" -H 'content-type: application/json' \
+  -d '{"event_id":"demo-1","type":"impression","campaign_id":"spring-sale","ad_id":"b1",
+       "user_id":"u-1","occurred_at":'$(date +%%s000)',"cost_micros":1500,"currency":"USD"}'
 `, st.APIURL, st.Endpoint, st.TenantID, st.APIKey, st.AdminEmail, st.AdminPassword,
-		st.APIURL, st.APIKey, filepath.Dir(st.Log), st.APIURL, st.AdminEmail,
-		st.AdminPassword)
+		filepath.Dir(st.Log), st.APIURL, st.APIKey, st.AdminEmail, st.AdminPassword)
 }
 
 // serve runs the stack in the foreground until SIGINT or SIGTERM, with a state file
