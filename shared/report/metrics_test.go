@@ -41,7 +41,7 @@ func TestCompute(t *testing.T) {
 			want: `{"impressions":2,"clicks":1,"conversions":1,"spend_micros":3,` +
 				`"conversion_value_micros":9,"ctr":0.5,"cvr":1,"cpm_micros":1500,` +
 				`"cpc_micros":3,"cpa_micros":3,"roas":3,"unique_users":0,` +
-				`"unique_users_std_error":0.008,"avg_frequency":null,` +
+				`"unique_users_std_error":0,"avg_frequency":null,` +
 				`"other_currencies":["USD"]}`},
 	}
 	for _, tc := range cases {
