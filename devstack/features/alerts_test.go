@@ -18,7 +18,7 @@ import (
 	"github.com/adpulse/adpulse/shared/totals"
 )
 
-// ipinyouSpend is the rule of issue 4: lifetime spend of 5 CNY (micros).
+// ipinyouSpend is the demo alert on the iPinYou campaign: lifetime spend of 5 CNY (micros).
 const ipinyouSpend = 5_000_000
 
 // ipinyouAlert replays the iPinYou sample twice, every batch delivered twice, with a

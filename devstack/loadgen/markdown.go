@@ -188,7 +188,7 @@ What sets the bill, and the knobs:
 
 - **The per-event claim write** (aggregate, DynamoDB PutItem on EventClaims): 1 WRU per
   event is $0.625 per million events on its own, more than twelve times the $0.05 target
-  of issue 7. It is the price of exactly-once across senders' duplicates. Since the
+  for the whole bill. It is the price of exactly-once across senders' duplicates. Since the
   partition key's salt comes from the event id, every copy of an event lands on the same
   shard, so a per-shard de-duplication log written once per batch could replace it
   (design.md, "Known shortcomings"); nothing else on this page comes close.
