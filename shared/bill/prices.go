@@ -40,13 +40,18 @@ type Prices struct {
 
 // Sources of the prices below.
 const (
-	srcAPIGW    = "https://docs.aws.amazon.com/whitepapers/latest/best-practices-api-gateway-private-apis-integration/cost-optimization.html"
-	srcLambda   = "https://aws.amazon.com/lambda/pricing/ (figures as quoted by https://cloudchipr.com/blog/aws-lambda-pricing)"
-	srcKinesis  = "https://aws.amazon.com/kinesis/data-streams/pricing/"
-	srcDynamo   = "https://aws.amazon.com/dynamodb/pricing/on-demand/ (figures as quoted by https://airbyte.com/data-engineering-resources/dynamodb-pricing, after the November 2024 cut)"
+	srcAPIGW  = "https://docs.aws.amazon.com/whitepapers/latest/best-practices-api-gateway-private-apis-integration/cost-optimization.html"
+	srcLambda = "https://aws.amazon.com/lambda/pricing/ " +
+		"(figures as quoted by https://cloudchipr.com/blog/aws-lambda-pricing)"
+	srcKinesis = "https://aws.amazon.com/kinesis/data-streams/pricing/"
+	srcDynamo  = "https://aws.amazon.com/dynamodb/pricing/on-demand/ (figures as quoted by " +
+		"https://airbyte.com/data-engineering-resources/dynamodb-pricing, " +
+		"after the November 2024 cut)"
 	srcDynamoSt = "https://aws.amazon.com/dynamodb/pricing/on-demand/"
-	srcSQS      = "https://aws.amazon.com/sqs/pricing/ (figures as quoted by https://cloudburn.io/blog/amazon-sqs-pricing, March 2026)"
-	srcSES      = "https://aws.amazon.com/ses/pricing/ (figure as quoted by https://www.acecloudinterviews.com/tutorials/aws/ses/)"
+	srcSQS      = "https://aws.amazon.com/sqs/pricing/ (figures as quoted by " +
+		"https://cloudburn.io/blog/amazon-sqs-pricing, March 2026)"
+	srcSES = "https://aws.amazon.com/ses/pricing/ (figure as quoted by " +
+		"https://www.acecloudinterviews.com/tutorials/aws/ses/)"
 )
 
 // USEast1 is the us-east-1 on-demand price table. A price marked Assumed is the

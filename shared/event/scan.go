@@ -149,8 +149,8 @@ func (s *scanner) strSlow(start int) ([]byte, error) {
 	return nil, s.fail("unterminated string")
 }
 
-// unicodeEscape reads the XXXX of \uXXXX (the cursor is after the u), joining a
-// surrogate pair when one follows.
+// unicodeEscape reads the four hex digits of a \u escape (the cursor is after the u),
+// joining a surrogate pair when one follows.
 func (s *scanner) unicodeEscape() (rune, error) {
 	r, ok := s.hex4()
 	if !ok {
