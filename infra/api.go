@@ -24,7 +24,7 @@ const authorizerCacheTTLSeconds = 60
 // The ingest routes have no API Gateway authorizer: the ingest function checks the
 // x-api-key header itself against the ApiKeys table. Every management route is guarded
 // by the Lambda authorizer, except sign-in, JWKS, the OpenAPI document and the campaign
-// preflights.
+// CORS preflights (OPTIONS), which browsers send without a token.
 //
 // There is no per-tenant usage plan. API Gateway meters a usage plan by API Gateway API
 // keys: each tenant would need one created and attached to the plan when the tenant is

@@ -62,7 +62,9 @@ func addManagementRoutes(stack awscdk.Stack, api awsapigateway.RestApi, fns func
 	}
 
 	addRoutes(api, fns.auth, authRoutes, nil)
+	addRoutes(api, fns.auth, preflights(authRoutes), nil)
 	addRoutes(api, fns.admin, adminRoutes, guarded)
+	addRoutes(api, fns.admin, preflights(adminRoutes), nil)
 	addRoutes(api, fns.campaigns, campaignRoutes, guarded)
 	addRoutes(api, fns.campaigns, campaignPreflights, nil)
 	addFeatureRoutes(api, fns, guarded)
@@ -90,17 +92,19 @@ func addRoutes(api awsapigateway.RestApi, fn awslambda.Function, routes []route,
 	}
 }
 
-// errorBody is the body of the gateway's own 401 and 403 answers, in the API's error
-// shape (shared/httpapi) with the request id.
+// errorBody is the body of the gateway's own error answers, in the API's error shape
+// (shared/httpapi) with the request id.
 func errorBody(code, message string) *string {
 	return jsii.String(`{"error":{"code":"` + code + `","message":"` + message +
 		`"},"request_id":"$context.requestId"}`)
 }
 
 // securityResponseHeaders are shared/httpapi's security headers, as gateway response
-// parameters (static values are quoted). Content-Security-Policy is left out: its value
-// holds single quotes, which a static gateway response value cannot.
+// parameters (static values are quoted). A static gateway response value cannot hold a
+// single quote, so Content-Security-Policy is "sandbox" (no quoted keywords): the error
+// document runs no script and has an opaque origin, which is what 'none' achieves.
 var securityResponseHeaders = map[string]*string{
+	"Content-Security-Policy":   jsii.String("'sandbox'"),
 	"Content-Type":              jsii.String("'application/json'"),
 	"Cache-Control":             jsii.String("'no-store'"),
 	"X-Content-Type-Options":    jsii.String("'nosniff'"),
@@ -109,8 +113,9 @@ var securityResponseHeaders = map[string]*string{
 	"Strict-Transport-Security": jsii.String("'max-age=63072000; includeSubDomains'"),
 }
 
-// addErrorResponses makes the authorizer's refusals answer in the API's error shape:
-// 401 for a missing or invalid token, 403 when the policy denies the route.
+// addErrorResponses makes API Gateway's own answers use the API's error shape, security
+// headers and request id: 401 for a missing or invalid token, 403 when the policy denies
+// the route, 429 when throttled, and every other 4xx and 5xx it produces itself.
 func addErrorResponses(api awsapigateway.RestApi) {
 	responses := []struct {
 		id, status, code, message string
@@ -120,11 +125,21 @@ func addErrorResponses(api awsapigateway.RestApi) {
 			awsapigateway.ResponseType_UNAUTHORIZED()},
 		{"AccessDenied", "403", "forbidden", "access denied",
 			awsapigateway.ResponseType_ACCESS_DENIED()},
+		{"Throttled", "429", "rate_limited", "too many requests",
+			awsapigateway.ResponseType_THROTTLED()},
+		{"Default4xx", "", "bad_request", "the gateway refused the request",
+			awsapigateway.ResponseType_DEFAULT_4XX()},
+		{"Default5xx", "", "internal", "internal error",
+			awsapigateway.ResponseType_DEFAULT_5XX()},
 	}
 	for _, r := range responses {
+		var status *string // the default responses keep the status of the error
+		if r.status != "" {
+			status = jsii.String(r.status)
+		}
 		api.AddGatewayResponse(jsii.String(r.id), &awsapigateway.GatewayResponseOptions{
 			Type:            r.typ,
-			StatusCode:      jsii.String(r.status),
+			StatusCode:      status,
 			ResponseHeaders: &securityResponseHeaders,
 			Templates: &map[string]*string{
 				"application/json": errorBody(r.code, r.message),

@@ -18,6 +18,8 @@ func TestManagementRoutes(t *testing.T) {
 		{"admin", "admin", adminRoutes, authorizer},
 		{"campaigns", "campaigns", campaignRoutes, authorizer},
 		{"campaign preflights", "campaigns", campaignPreflights, nil},
+		{"auth preflights", "auth", preflights(authRoutes), nil},
+		{"admin preflights", "admin", preflights(adminRoutes), nil},
 	}
 	for _, g := range groups {
 		for _, r := range g.routes {
@@ -60,9 +62,16 @@ func TestAuthorizer(t *testing.T) {
 }
 
 func TestGatewayResponses(t *testing.T) {
-	cases := []struct{ typ, status, code string }{
+	cases := []struct {
+		typ    string
+		status any // nil: the response keeps the status of the error
+		code   string
+	}{
 		{"UNAUTHORIZED", "401", "unauthorized"},
 		{"ACCESS_DENIED", "403", "forbidden"},
+		{"THROTTLED", "429", "rate_limited"},
+		{"DEFAULT_4XX", nil, "bad_request"},
+		{"DEFAULT_5XX", nil, "internal"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.typ, func(t *testing.T) {
@@ -75,17 +84,28 @@ func TestGatewayResponses(t *testing.T) {
 			check(t, tc.typ, func() {
 				tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::GatewayResponse"), obj{
 					"ResponseType":      tc.typ,
-					"StatusCode":        tc.status,
+					"StatusCode":        statusMatch(tc.status),
 					"ResponseTemplates": obj{"application/json": body},
 					"ResponseParameters": like(obj{
-						"gatewayresponse.header.Content-Type":           "'application/json'",
-						"gatewayresponse.header.X-Content-Type-Options": "'nosniff'",
-						"gatewayresponse.header.Cache-Control":          "'no-store'",
+						"gatewayresponse.header.Content-Type":            "'application/json'",
+						"gatewayresponse.header.X-Content-Type-Options":  "'nosniff'",
+						"gatewayresponse.header.Cache-Control":           "'no-store'",
+						"gatewayresponse.header.Content-Security-Policy": "'sandbox'",
+						"gatewayresponse.header.Strict-Transport-Security": "'max-age=63072000;" +
+							" includeSubDomains'",
 					}),
 				})
 			})
 		})
 	}
+}
+
+// statusMatch matches a StatusCode property: the value, or its absence when want is nil.
+func statusMatch(want any) any {
+	if want == nil {
+		return assertions.Match_Absent()
+	}
+	return want
 }
 
 func TestSecrets(t *testing.T) {

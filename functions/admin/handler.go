@@ -65,12 +65,6 @@ func (h *Handler) Handle(ctx context.Context,
 
 // route finds the route, checks the caller may use it and runs it.
 func (h *Handler) route(ctx context.Context, c *call) events.APIGatewayProxyResponse {
-	p, err := principal.FromRequest(c.req)
-	if err != nil {
-		return c.internal(err)
-	}
-	c.p = p
-
 	segs := strings.Split(strings.Trim(c.req.Path, "/"), "/")
 	if len(segs) < 2 || len(segs) > 3 || segs[0] != "v1" {
 		return c.notFound("no such route")
@@ -97,7 +91,24 @@ func (h *Handler) route(ctx context.Context, c *call) events.APIGatewayProxyResp
 	default:
 		return c.notFound("no such route")
 	}
+	allow := make([]string, 0, len(methods))
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch,
+		http.MethodDelete} {
+		if _, ok := methods[m]; ok {
+			allow = append(allow, m)
+		}
+	}
+	// A preflight comes without a token, so before the principal is read.
+	if c.req.HTTPMethod == http.MethodOptions {
+		c.result = "preflight"
+		return c.r.Preflight(strings.Join(allow, ", "))
+	}
 
+	p, err := principal.FromRequest(c.req)
+	if err != nil {
+		return c.internal(err)
+	}
+	c.p = p
 	if reason := p.Forbidden(action); reason != "" {
 		c.result = "forbidden"
 		return c.r.Error(http.StatusForbidden, "forbidden", reason)
@@ -105,10 +116,6 @@ func (h *Handler) route(ctx context.Context, c *call) events.APIGatewayProxyResp
 	fn, ok := methods[c.req.HTTPMethod]
 	if !ok {
 		c.result = "bad_method"
-		allow := make([]string, 0, len(methods))
-		for m := range methods {
-			allow = append(allow, m)
-		}
 		return c.r.Problem(http.StatusMethodNotAllowed, httpapi.Problem{
 			Code: "method_not_allowed", Message: "method not allowed on this route"},
 			map[string]string{"Allow": strings.Join(allow, ", ")})

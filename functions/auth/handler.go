@@ -84,6 +84,9 @@ func (h *Handler) route(ctx context.Context, req *events.APIGatewayProxyRequest,
 	case !ok:
 		out.result = "no_route"
 		return r.Error(http.StatusNotFound, "not_found", "no such route")
+	case req.HTTPMethod == http.MethodOptions:
+		out.result = "preflight"
+		return r.Preflight(rt.method)
 	case req.HTTPMethod != rt.method:
 		out.result = "bad_method"
 		return r.Problem(http.StatusMethodNotAllowed, httpapi.Problem{
