@@ -28,7 +28,7 @@ var benchStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // benchCampaigns is how many campaigns the benchmark generates: REPORT_BENCH_CAMPAIGNS,
 // else 200. kumo answers a Query by walking every item of the table, so query latency
 // there grows with the table: 10,000 campaigns (1.86 M items) load in under 3 minutes but
-// take about 50 s per query (docs/benchmarks.md).
+// take about 50 s per query; make bench-reports uses DynamoDB Local (docs/benchmarks.md).
 func benchCampaigns(b *testing.B) int {
 	if s := os.Getenv("REPORT_BENCH_CAMPAIGNS"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -62,6 +62,8 @@ func (c *countingDB) Query(ctx context.Context, in *dynamodb.QueryInput,
 //
 // It takes minutes on kumo (which walks the whole table per query), so it runs only with
 // REPORT_BENCH=1: go test -run '^$' -bench Reports -benchtime 3x ./shared/report/
+// AWS_ENDPOINT_URL points it at another DynamoDB instead of kumo: make bench-reports runs
+// it with 10,000 campaigns against DynamoDB Local (docs/benchmarks.md).
 func BenchmarkReports(b *testing.B) {
 	if os.Getenv("REPORT_BENCH") != "1" {
 		b.Skip("set REPORT_BENCH=1 to load the rollups into kumo and time the reports")
