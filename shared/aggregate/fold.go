@@ -12,6 +12,11 @@ type row struct {
 	pk, sk    string
 	expiresAt int64 // 0 for rows that never expire
 	contribs  []contrib
+
+	// the share of the record being folded, not yet in contribs
+	pending   bool
+	pend      totals.Counters // counts only; money is in pendMoney
+	pendMoney []moneyAdd
 }
 
 type contrib struct {
@@ -36,20 +41,77 @@ func (r *row) total(after string) (sum totals.Counters, lo, hi string) {
 }
 
 // fold groups the claimed events of records below cutoff ("" for none) into rows.
+//
+// Events that land in the same rows (one memo group) are first summed per record into
+// the group's pending counters, and each record's sums are added to the group's rows when
+// the next record starts: one counter update per event instead of one per row it counts
+// in. Items come in sequence order, record by record, so every row still gets one
+// contribution per record, in sequence order, holding the same sums as before.
 func fold(items []item, claimed []bool, cutoff string, now time.Time,
 	retention time.Duration) []*row {
-	f := folder{byKey: map[[2]string]*row{}, memo: map[memoKey][]*row{}, now: now,
+	f := folder{byKey: map[[2]string]*row{}, memo: map[memoKey]*group{}, now: now,
 		retention: retention}
+	var seq string
+	var dirty []*group
+	var touched []*row // rows with a pending share of the current record
+	var money []moneyAdd
+	flush := func() {
+		for _, g := range dirty {
+			money = money[:0]
+			for cur, v := range g.pend.Spend {
+				money = append(money, moneyAdd{cur: cur, v: v})
+			}
+			for cur, v := range g.pend.Value {
+				money = append(money, moneyAdd{value: true, cur: cur, v: v})
+			}
+			for _, r := range g.rows {
+				if !r.pending {
+					r.pending = true
+					touched = append(touched, r)
+				}
+				r.pend.Impressions += g.pend.Impressions
+				r.pend.Clicks += g.pend.Clicks
+				r.pend.Conversions += g.pend.Conversions
+				for _, m := range money {
+					r.addMoney(m)
+				}
+			}
+			g.pend.Impressions, g.pend.Clicks, g.pend.Conversions = 0, 0, 0
+			clear(g.pend.Spend)
+			clear(g.pend.Value)
+			g.dirty = false
+		}
+		dirty = dirty[:0]
+		for _, r := range touched {
+			r.commit(seq)
+		}
+		touched = touched[:0]
+	}
 	for i := range items {
 		it := &items[i]
 		if !claimed[i] || (cutoff != "" && !seqLess(it.seq, cutoff)) {
 			continue
 		}
-		for _, r := range f.rowsOf(it) {
-			r.addEvent(it)
+		if it.seq != seq {
+			flush()
+			seq = it.seq
 		}
+		g := f.groupOf(it)
+		if !g.dirty {
+			g.dirty = true
+			dirty = append(dirty, g)
+		}
+		g.pend.AddEvent(&it.ev)
 	}
+	flush()
 	return f.rows
+}
+
+// group is the rows of one memo key and what the current record adds to each of them.
+type group struct {
+	rows  []*row
+	pend  totals.Counters
+	dirty bool // pend holds events of the current record
 }
 
 // memoKey names the rows an event lands in: events of one campaign, ad and minute on
@@ -61,19 +123,19 @@ type memoKey struct {
 
 type folder struct {
 	byKey     map[[2]string]*row
-	memo      map[memoKey][]*row
+	memo      map[memoKey]*group
 	rows      []*row
 	now       time.Time
 	retention time.Duration
 }
 
-// rowsOf returns every row the item counts in.
-func (f *folder) rowsOf(it *item) []*row {
+// groupOf returns the group of every row the item counts in.
+func (f *folder) groupOf(it *item) *group {
 	at := it.ev.OccurredAt
 	mk := memoKey{it.tenant, it.ev.CampaignID, it.ev.AdID, it.shard,
 		at.Truncate(time.Minute).Unix()}
-	if rows, ok := f.memo[mk]; ok {
-		return rows
+	if g, ok := f.memo[mk]; ok {
+		return g
 	}
 
 	pk := totals.PK(it.tenant, it.ev.CampaignID)
@@ -96,8 +158,9 @@ func (f *folder) rowsOf(it *item) []*row {
 		rows = append(rows, f.get(totals.TenantPK(it.tenant, g, at),
 			totals.TenantSK(it.ev.CampaignID, it.shard), 0))
 	}
-	f.memo[mk] = rows
-	return rows
+	g := &group{rows: rows}
+	f.memo[mk] = g
+	return g
 }
 
 func (f *folder) get(pk, sk string, expires int64) *row {
@@ -111,12 +174,48 @@ func (f *folder) get(pk, sk string, expires int64) *row {
 	return r
 }
 
-// addEvent counts the item in the row, merging with the previous event of its record.
-func (r *row) addEvent(it *item) {
-	if n := len(r.contribs); n == 0 || r.contribs[n-1].seq != it.seq {
-		r.contribs = append(r.contribs, contrib{seq: it.seq})
+// moneyAdd is an amount of one currency, spend or (value) conversion value.
+type moneyAdd struct {
+	value bool
+	cur   string
+	v     int64
+}
+
+// addMoney adds to the row's pending share, in a short list rather than a map: a row
+// sees few currencies.
+func (r *row) addMoney(m moneyAdd) {
+	for k := range r.pendMoney {
+		if p := &r.pendMoney[k]; p.value == m.value && p.cur == m.cur {
+			p.v += m.v
+			return
+		}
 	}
-	r.contribs[len(r.contribs)-1].add.AddEvent(&it.ev)
+	r.pendMoney = append(r.pendMoney, m)
+}
+
+// commit adds the row's pending share as the record's contribution, merging with the
+// record's earlier share when there is one.
+func (r *row) commit(seq string) {
+	if n := len(r.contribs); n == 0 || r.contribs[n-1].seq != seq {
+		r.contribs = append(r.contribs, contrib{seq: seq})
+	}
+	c := &r.contribs[len(r.contribs)-1].add
+	c.Impressions += r.pend.Impressions
+	c.Clicks += r.pend.Clicks
+	c.Conversions += r.pend.Conversions
+	for _, m := range r.pendMoney {
+		dst := &c.Spend
+		if m.value {
+			dst = &c.Value
+		}
+		if *dst == nil {
+			*dst = make(map[string]int64, 1)
+		}
+		(*dst)[m.cur] += m.v
+	}
+	r.pend = totals.Counters{}
+	r.pendMoney = r.pendMoney[:0]
+	r.pending = false
 }
 
 func later(a, b time.Time) time.Time {

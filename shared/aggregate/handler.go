@@ -12,6 +12,7 @@ import (
 	"github.com/adpulse/adpulse/shared/alerting"
 	"github.com/adpulse/adpulse/shared/capping"
 	"github.com/adpulse/adpulse/shared/event"
+	"github.com/adpulse/adpulse/shared/metrics"
 )
 
 // DynamoAPI is the part of the DynamoDB client the aggregator uses.
@@ -130,6 +131,7 @@ func (h *Handler) Handle(ctx context.Context, in events.KinesisEvent) (
 	}
 
 	h.logOutcome(ctx, st, fail.seq, time.Since(start))
+	h.recordMetrics(ctx, in, b.items, claimed, st, fail.seq)
 	if fail.seq == "" {
 		return events.KinesisEventResponse{}, nil
 	}
@@ -205,4 +207,35 @@ func (h *Handler) logOutcome(ctx context.Context, st stats, failed string, d tim
 		return
 	}
 	h.Log.InfoContext(ctx, "aggregate done", attrs...)
+}
+
+// recordMetrics writes the batch's EMF metrics: EventsAggregated (events counted for the
+// first time and folded in), EventsDuplicate, PoisonEvents, and AggregationLagMs, how long
+// the oldest record of the batch waited on the stream (now minus its arrival time).
+func (h *Handler) recordMetrics(ctx context.Context, in events.KinesisEvent, items []item,
+	claimed []bool, st stats, cutoff string) {
+	m := metrics.From(ctx)
+	if m == nil {
+		return
+	}
+	counted := 0
+	for i := range items {
+		if claimed[i] && (cutoff == "" || seqLess(items[i].seq, cutoff)) {
+			counted++
+		}
+	}
+	m.Count("EventsAggregated", float64(counted))
+	m.Count("EventsDuplicate", float64(st.duplicates))
+	m.Count("PoisonEvents", float64(st.poison))
+	var oldest time.Time
+	for _, r := range in.Records {
+		at := r.Kinesis.ApproximateArrivalTimestamp.Time
+		if !at.IsZero() && (oldest.IsZero() || at.Before(oldest)) {
+			oldest = at
+		}
+	}
+	if !oldest.IsZero() {
+		m.Value("AggregationLagMs", metrics.Milliseconds,
+			float64(max(h.Now().Sub(oldest), 0).Milliseconds()))
+	}
 }

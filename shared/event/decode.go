@@ -56,13 +56,19 @@ type wire struct {
 // Decode parses and validates one event. now bounds how far in the future occurred_at
 // may be. The error, when not nil, is a *FieldError.
 func Decode(data []byte, now time.Time) (Event, error) {
+	return decode(data, "", now)
+}
+
+// decode is Decode with src, "" or a string copy of data that the event's strings are cut
+// from instead of being copied one by one.
+func decode(data []byte, src string, now time.Time) (Event, error) {
 	if len(data) > MaxEventBytes {
 		return Event{}, fieldErr("", "event is %d bytes, more than the limit of %d",
 			len(data), MaxEventBytes)
 	}
 
 	var w wire
-	if ferr := parseWire(data, &w); ferr != nil {
+	if ferr := parseWireIn(data, src, &w); ferr != nil {
 		return Event{}, ferr
 	}
 
@@ -198,6 +204,19 @@ func validateKeyID(field, id string, required bool) *FieldError {
 
 // validateText checks free text: valid UTF-8, no control characters, at most max runes.
 func validateText(field, s string, max int) *FieldError {
+	ascii := true // printable ASCII: valid UTF-8, one rune a byte, no control characters
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		if len(s) > max {
+			return fieldErr(field, "at most %d characters, got %d", max, len(s))
+		}
+		return nil
+	}
 	if !utf8.ValidString(s) {
 		return fieldErr(field, "must be valid UTF-8")
 	}

@@ -6,10 +6,11 @@ import (
 	"strconv"
 )
 
-// parseWire reads one event object into w without reflection. Unknown fields are skipped;
-// a field holding the wrong JSON type is a *FieldError naming it.
-func parseWire(data []byte, w *wire) *FieldError {
-	s := scanner{data: data}
+// parseWireIn reads one event object into w without reflection. Unknown fields are skipped;
+// a field holding the wrong JSON type is a *FieldError naming it. src is "" or a string copy
+// of data that the parsed strings are cut from, so they share one allocation.
+func parseWireIn(data []byte, src string, w *wire) *FieldError {
+	s := scanner{data: data, src: src}
 	if c := s.peek(); c != '{' {
 		if c == 0 {
 			return fieldErr("", "event is empty")
@@ -33,7 +34,7 @@ func parseWire(data []byte, w *wire) *FieldError {
 		if err := s.expect(':'); err != nil {
 			return fieldErr("", "%v", err)
 		}
-		if ferr := s.field(string(key), w); ferr != nil {
+		if ferr := s.field(key, w); ferr != nil {
 			return ferr
 		}
 		switch s.peek() {
@@ -62,33 +63,34 @@ func errOr(err, other error) error {
 	return other
 }
 
-// field reads the value of one key into w.
-func (s *scanner) field(key string, w *wire) *FieldError {
-	switch key {
+// field reads the value of one key into w. The key is matched without copying it: the
+// names handed on are the constants, so no key string is allocated per field.
+func (s *scanner) field(key []byte, w *wire) *FieldError {
+	switch string(key) {
 	case "event_id":
-		return s.stringField(key, &w.EventID)
+		return s.stringField("event_id", &w.EventID)
 	case "type":
-		return s.stringField(key, (*string)(&w.Type))
+		return s.stringField("type", (*string)(&w.Type))
 	case "campaign_id":
-		return s.stringField(key, &w.CampaignID)
+		return s.stringField("campaign_id", &w.CampaignID)
 	case "ad_id":
-		return s.stringField(key, &w.AdID)
+		return s.stringField("ad_id", &w.AdID)
 	case "user_id":
-		return s.stringField(key, &w.UserID)
+		return s.stringField("user_id", &w.UserID)
 	case "device_id":
-		return s.stringField(key, &w.DeviceID)
+		return s.stringField("device_id", &w.DeviceID)
 	case "login_id":
-		return s.stringField(key, &w.LoginID)
+		return s.stringField("login_id", &w.LoginID)
 	case "hashed_email":
-		return s.stringField(key, &w.HashedEmail)
+		return s.stringField("hashed_email", &w.HashedEmail)
 	case "currency":
-		return s.stringField(key, &w.Currency)
+		return s.stringField("currency", &w.Currency)
 	case "channel":
-		return s.stringField(key, (*string)(&w.Channel))
+		return s.stringField("channel", (*string)(&w.Channel))
 	case "cost_micros":
-		return s.intField(key, &w.CostMicros)
+		return s.intField("cost_micros", &w.CostMicros)
 	case "value_micros":
-		return s.intField(key, &w.ValueMicros)
+		return s.intField("value_micros", &w.ValueMicros)
 	case "occurred_at":
 		raw, err := s.skip()
 		if err != nil {
@@ -112,11 +114,12 @@ func (s *scanner) stringField(key string, dst *string) *FieldError {
 	if s.peek() != '"' {
 		return s.typeErr(key, "a string")
 	}
+	start := s.i + 1
 	b, err := s.str()
 	if err != nil {
 		return fieldErr("", "%v", err)
 	}
-	*dst = string(b)
+	*dst = s.keep(b, start)
 	return nil
 }
 
@@ -170,6 +173,8 @@ func (s *scanner) attributes(dst *map[string]string) *FieldError {
 		return nil
 	}
 	for n := 0; ; n++ {
+		s.skipSpace()
+		kStart := s.i + 1 // just after the key's quote; keep checks it
 		k, err := s.str()
 		if err == nil {
 			err = s.expect(':')
@@ -180,12 +185,13 @@ func (s *scanner) attributes(dst *map[string]string) *FieldError {
 		if s.peek() != '"' {
 			return s.typeErr("attributes."+truncate(string(k), 40), "a string")
 		}
+		vStart := s.i + 1 // s.peek() above left the cursor on the quote
 		v, err := s.str()
 		if err != nil {
 			return fieldErr("", "%v", err)
 		}
 		if n < 4*MaxAttributes { // past this the count check fails anyway
-			m[string(k)] = string(v)
+			m[s.keep(k, kStart)] = s.keep(v, vStart)
 		}
 		switch s.peek() {
 		case ',':

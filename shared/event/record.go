@@ -24,6 +24,24 @@ type Record struct {
 	TenantID   string            `json:"tenant_id"`
 	ReceivedAt int64             `json:"received_at"`
 	Events     []json.RawMessage `json:"events"`
+
+	data []byte // the record as decoded by DecodeRecord
+	src  string // string(data), made by the first call of Event
+}
+
+// Event decodes and validates the i-th event of a record read by DecodeRecord exactly as
+// Decode does, but the event's strings are cut from one string copy of the whole record
+// instead of being allocated one by one; they keep that copy alive while any is in use.
+func (r *Record) Event(i int, now time.Time) (Event, error) {
+	raw := r.Events[i]
+	off := cap(r.data) - cap(raw) // raw is a sub-slice of data unless the caller replaced it
+	if len(raw) == 0 || off < 0 || off+len(raw) > len(r.data) || &r.data[off] != &raw[0] {
+		return Decode(raw, now)
+	}
+	if r.src == "" {
+		r.src = string(r.data)
+	}
+	return decode(raw, r.src[off:off+len(raw)], now)
 }
 
 // Packed is one record ready for PutRecords, and which input events it carries.
@@ -134,6 +152,7 @@ func DecodeRecord(data []byte) (Record, error) {
 	if len(r.Events) == 0 {
 		return Record{}, errors.New("record holds no events")
 	}
+	r.data = data
 	return r, nil
 }
 
@@ -194,6 +213,12 @@ func (s *scanner) recordField(key string, r *Record) error {
 		}
 		r.TenantID = string(b)
 	case "events":
+		if s.peek() == '[' {
+			// One pass: the steps and errors of skip, keeping each element's span.
+			events, err := s.arraySpans()
+			r.Events = events
+			return err
+		}
 		raw, err := s.skip()
 		if err != nil {
 			return err
@@ -206,4 +231,31 @@ func (s *scanner) recordField(key string, r *Record) error {
 		return err
 	}
 	return nil
+}
+
+// arraySpans steps over the array at the cursor exactly as skip does, failing where and
+// how skip fails, and returns its elements' spans.
+func (s *scanner) arraySpans() ([]json.RawMessage, error) {
+	s.i++ // the opening bracket
+	if s.peek() == ']' {
+		s.i++
+		return nil, nil
+	}
+	var out []json.RawMessage
+	for {
+		raw, err := s.skip()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, raw)
+		switch s.peek() {
+		case ',':
+			s.i++
+		case ']':
+			s.i++
+			return out, nil
+		default:
+			return nil, s.fail(fmt.Sprintf("expected ',' or %q", byte(']')))
+		}
+	}
 }

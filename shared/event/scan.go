@@ -14,6 +14,16 @@ import (
 type scanner struct {
 	data []byte
 	i    int
+	src  string // a string copy of data, or ""; kept strings are then cut from it
+}
+
+// keep returns the bytes b read by str from offset start as a string: a substring of src
+// when b aliases data there (no escapes), otherwise a copy.
+func (s *scanner) keep(b []byte, start int) string {
+	if s.src != "" && len(b) > 0 && start+len(b) <= len(s.data) && &s.data[start] == &b[0] {
+		return s.src[start : start+len(b)]
+	}
+	return string(b)
 }
 
 var errSyntax = errors.New("malformed JSON")
@@ -77,6 +87,16 @@ func (s *scanner) kind() string {
 	return "number"
 }
 
+// strStop marks the bytes that end the plain run of a string: the closing quote, the
+// start of an escape and the control characters, which JSON forbids inside strings.
+var strStop = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
 // str reads a string value and returns its decoded bytes. When the string has no escapes
 // the result aliases the input.
 func (s *scanner) str() ([]byte, error) {
@@ -84,20 +104,20 @@ func (s *scanner) str() ([]byte, error) {
 		return nil, s.fail("expected a string")
 	}
 	s.i++
-	start := s.i
-	for s.i < len(s.data) {
-		c := s.data[s.i]
-		switch {
-		case c == '"':
-			out := s.data[start:s.i]
+	start, i, data := s.i, s.i, s.data
+	for i < len(data) && !strStop[data[i]] {
+		i++
+	}
+	s.i = i
+	if i < len(data) {
+		switch data[i] {
+		case '"':
 			s.i++
-			return out, nil
-		case c == '\\':
+			return data[start:i], nil
+		case '\\':
 			return s.strSlow(start)
-		case c < 0x20:
-			return nil, s.fail("control character in a string")
 		}
-		s.i++
+		return nil, s.fail("control character in a string")
 	}
 	return nil, s.fail("unterminated string")
 }
