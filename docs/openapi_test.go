@@ -66,6 +66,10 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		"OPTIONS /v1/campaigns", "OPTIONS /v1/campaigns/{id}",
 		"OPTIONS /v1/campaigns/{id}/history", "OPTIONS /v1/campaigns/{id}/status",
 		"OPTIONS /v1/campaigns/{id}/targeting",
+		"OPTIONS /v1/auth/login", "OPTIONS /v1/auth/refresh", "OPTIONS /v1/auth/logout",
+		"OPTIONS /.well-known/jwks.json", "OPTIONS /v1/openapi.json",
+		"OPTIONS /v1/users", "OPTIONS /v1/users/{id}",
+		"OPTIONS /v1/api-keys", "OPTIONS /v1/api-keys/{id}",
 		"PATCH /v1/campaigns/{id}", "PATCH /v1/campaigns/{id}/status",
 		"PATCH /v1/users/{id}",
 		"POST /v1/api-keys", "POST /v1/auth/login", "POST /v1/auth/logout",
@@ -86,6 +90,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 		"GET /v1/campaigns/{id}/ads/{ad}/caps", "PUT /v1/campaigns/{id}/ads/{ad}/caps",
 		"OPTIONS /v1/campaigns/{id}/ads/{ad}/caps",
 		"POST /v1/decisions/frequency",
+		"GET /v1/health", // functions/health, public
 	}
 	slices.Sort(want)
 	if !slices.Equal(got, want) {

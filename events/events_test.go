@@ -110,7 +110,8 @@ func TestSamplesRoundTrip(t *testing.T) {
 		t.Run(path, func(t *testing.T) {
 			var v any
 			switch dir := strings.Split(path, "/")[0]; dir {
-			case "ingest", "auth", "admin", "campaigns", "rules", "reports", "caps", "decide":
+			case "ingest", "auth", "admin", "campaigns", "rules", "reports", "caps", "decide",
+				"health":
 				v = &events.APIGatewayProxyRequest{}
 			case "notifier":
 				v = &events.SQSEvent{}

@@ -13,6 +13,7 @@ type features struct {
 	alerts  alerts
 	reports awslambda.Function
 	capping capping
+	health  awslambda.Function // GET /v1/health (infra/health.go)
 }
 
 // addFeatures creates the resources of alerts, reports and capping, and gives the
@@ -23,6 +24,7 @@ func addFeatures(stack awscdk.Stack, st storage, assetDir func(string) string,
 	fns.alerts = addAlerts(stack, st, assetDir, origins, fns.aggregate)
 	fns.reports = addReports(stack, st, assetDir, origins)
 	fns.capping = addCapping(stack, st, assetDir, origins, fns.aggregate)
+	fns.health = addHealth(stack, st, assetDir, fns.alerts.notifications)
 }
 
 // addFeatureRoutes adds the routes of the rules, reports, caps and decide functions:
@@ -37,6 +39,8 @@ func addFeatureRoutes(api awsapigateway.RestApi, fns functions,
 	addRoutes(api, fns.capping.caps, preflights(capRoutes), nil)
 	// The x-api-key is checked by the function itself, as on /v1/events.
 	addRoutes(api, fns.capping.decide, decisionRoutes, nil)
+	// Health is public: it says ok or fail per dependency and names nothing.
+	addRoutes(api, fns.health, healthRoutes, nil)
 }
 
 // preflights returns one OPTIONS route per distinct path of routes, in order. Browsers

@@ -182,6 +182,15 @@ func TestFeatureLeastPrivilege(t *testing.T) {
 			dynamo: []string{"dynamodb:BatchGetItem on Capping", "dynamodb:GetItem on ApiKeys",
 				"dynamodb:GetItem on Campaigns", "dynamodb:Query on Capping"},
 			deny: []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "kinesis:PutRecords"}},
+		{folder: "health",
+			dynamo: []string{"dynamodb:DescribeTable on Aggregates",
+				"dynamodb:DescribeTable on ApiKeys", "dynamodb:DescribeTable on Campaigns",
+				"dynamodb:DescribeTable on EventClaims"},
+			need: []string{"kinesis:DescribeStreamSummary on Events",
+				"sqs:GetQueueAttributes on IngestFailures",
+				"sqs:GetQueueAttributes on Notifications"},
+			deny: []string{"dynamodb:GetItem", "dynamodb:PutItem", "kinesis:PutRecords",
+				"sqs:SendMessage", "sqs:ReceiveMessage"}},
 		{folder: "caps",
 			dynamo: []string{"dynamodb:GetItem on Campaigns", "dynamodb:PutItem on Capping",
 				"dynamodb:Query on Capping"},
@@ -244,6 +253,7 @@ func TestFeatureRoutes(t *testing.T) {
 		{"caps", "caps", capRoutes, authorizer},
 		{"caps preflights", "caps", preflights(capRoutes), nil},
 		{"decisions, x-api-key in the function", "decide", decisionRoutes, nil},
+		{"health, public", "health", healthRoutes, nil},
 	}
 	for _, g := range groups {
 		for _, r := range g.routes {
@@ -258,7 +268,7 @@ func TestFeatureRoutes(t *testing.T) {
 
 // featureMethods counts the API methods of alerts, reports and capping.
 func featureMethods() int {
-	n := len(decisionRoutes)
+	n := len(decisionRoutes) + len(healthRoutes)
 	for _, rs := range [][]route{ruleRoutes, reportRoutes, capRoutes} {
 		n += len(rs) + len(preflights(rs))
 	}

@@ -34,7 +34,7 @@ type namedFunction struct {
 func (fns functions) all() []namedFunction {
 	list := []awslambda.Function{fns.ingest, fns.aggregate, fns.auth, fns.authorizer,
 		fns.admin, fns.campaigns, fns.alerts.rules, fns.alerts.notifier, fns.reports,
-		fns.capping.decide, fns.capping.caps}
+		fns.capping.decide, fns.capping.caps, fns.health}
 	out := make([]namedFunction, 0, len(list))
 	for _, fn := range list {
 		out = append(out, namedFunction{id: *fn.Node().Id(), fn: fn})

@@ -81,6 +81,9 @@ func NewAdpulseStack(
 	addDeployments(stack, fns, obs)
 
 	addOutputs(stack, st, api.Url())
+
+	// Accepted cdk-nag AwsSolutions findings, each with its reason (infra/nag.go).
+	addNagSuppressions(stack)
 	return stack
 }
 

@@ -25,7 +25,7 @@ var (
 
 // assetFunctions are the folders the stack expects a bootstrap for.
 var assetFunctions = []string{"ingest", "aggregate", "auth", "authorizer", "admin", "campaigns",
-	"rules", "notifier", "reports", "decide", "caps"}
+	"rules", "notifier", "reports", "decide", "caps", "health"}
 
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))

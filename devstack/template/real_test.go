@@ -65,7 +65,7 @@ func TestSynthesizedTemplate(t *testing.T) {
 	for _, prefix := range []string{"Events", "ApiKeys", "Aggregates", "EventClaims",
 		"IngestFailures", "Ingest", "Aggregate", "Accounts", "Campaigns", "SigningKey",
 		"Auth", "Authorizer", "Admin", "Rules", "Capping", "Notifications",
-		"NotificationsDLQ", "Notifier", "Reports", "Decide", "Caps"} {
+		"NotificationsDLQ", "Notifier", "Reports", "Decide", "Caps", "Health"} {
 		if _, err := tpl.FindByPrefix(prefix); err != nil {
 			t.Errorf("FindByPrefix(%q): %v", prefix, err)
 		}
@@ -82,7 +82,8 @@ func checkGuards(t *testing.T, api template.API) {
 	for _, r := range api.Routes {
 		public := r.Method == "OPTIONS" || strings.HasPrefix(r.Path, "/v1/events") ||
 			strings.HasPrefix(r.Path, "/v1/auth/") || r.Path == "/.well-known/jwks.json" ||
-			r.Path == "/v1/openapi.json" || r.Path == "/v1/decisions/frequency"
+			r.Path == "/v1/openapi.json" || r.Path == "/v1/decisions/frequency" ||
+			r.Path == "/v1/health"
 		a, guarded := api.Authorizers[r.AuthorizerID]
 		switch {
 		case public && r.AuthorizerID != "":

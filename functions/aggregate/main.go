@@ -30,6 +30,7 @@ import (
 	"github.com/adpulse/adpulse/shared/capping"
 	"github.com/adpulse/adpulse/shared/logging"
 	"github.com/adpulse/adpulse/shared/meter"
+	"github.com/adpulse/adpulse/shared/metrics"
 	"github.com/adpulse/adpulse/shared/rules"
 	"github.com/adpulse/adpulse/shared/totals"
 )
@@ -48,7 +49,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(meter.Handler(usage, log, h.Handle))
+	lambda.Start(metrics.Handler("aggregate", meter.Handler(usage, log, h.Handle)))
 }
 
 func newHandler(ctx context.Context) (*aggregate.Handler, error) {

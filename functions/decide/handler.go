@@ -14,6 +14,7 @@ import (
 	"github.com/adpulse/adpulse/shared/apikey"
 	"github.com/adpulse/adpulse/shared/capping"
 	"github.com/adpulse/adpulse/shared/httpapi"
+	"github.com/adpulse/adpulse/shared/metrics"
 )
 
 // KeyLookup resolves a presented API key to its tenant.
@@ -89,6 +90,7 @@ func (h *Handler) Handle(ctx context.Context,
 		}
 		var decisions []capping.Decision
 		decisions, st = h.Decider.Decide(ctx, tenant, &in)
+		recordDecisions(ctx, decisions)
 		return resp.JSON(http.StatusOK, response{Decisions: decisions}, nil)
 	}()
 
@@ -117,4 +119,22 @@ func jsonReason(err error) string {
 		return strings.TrimPrefix(err.Error(), "json: ")
 	}
 	return "malformed JSON"
+}
+
+// recordDecisions counts the answers in EMF: DecisionsAllowed, and DecisionsCapped by the
+// refusal's reason (capped, no_identifier, unavailable).
+func recordDecisions(ctx context.Context, decisions []capping.Decision) {
+	m := metrics.From(ctx)
+	if m == nil {
+		return
+	}
+	allowed := 0
+	for _, d := range decisions {
+		if d.Allowed {
+			allowed++
+			continue
+		}
+		m.Count("DecisionsCapped", 1, metrics.Dim("Reason", d.Reason))
+	}
+	m.Count("DecisionsAllowed", float64(allowed))
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/adpulse/adpulse/shared/campaign"
 	"github.com/adpulse/adpulse/shared/capping"
 	"github.com/adpulse/adpulse/shared/logging"
+	"github.com/adpulse/adpulse/shared/metrics"
 )
 
 func main() {
@@ -33,7 +34,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(h.Handle)
+	lambda.Start(metrics.Handler("decide", h.Handle))
 }
 
 func newHandler(ctx context.Context) (*Handler, error) {

@@ -23,6 +23,7 @@ import (
 	"github.com/adpulse/adpulse/shared/ingest"
 	"github.com/adpulse/adpulse/shared/logging"
 	"github.com/adpulse/adpulse/shared/meter"
+	"github.com/adpulse/adpulse/shared/metrics"
 )
 
 // usage meters the AWS calls of each invocation; logged after it as "aws usage".
@@ -36,7 +37,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(meter.Handler(usage, log, h.Handle))
+	lambda.Start(metrics.Handler("ingest", meter.Handler(usage, log, h.Handle)))
 }
 
 func newHandler(ctx context.Context) (*ingest.Handler, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/adpulse/adpulse/shared/delivery"
+	"github.com/adpulse/adpulse/shared/metrics"
 	"github.com/adpulse/adpulse/shared/notify"
 	"github.com/adpulse/adpulse/shared/rules"
 )
@@ -141,7 +142,8 @@ func (h *Handler) message(ctx context.Context, m *events.SQSMessage) outcome {
 	wg.Wait()
 
 	var out outcome
-	for _, r := range results {
+	for i, r := range results {
+		recordChannel(ctx, n.Channels[i].Type, r.state)
 		switch r.state {
 		case chDelivered:
 			out.delivered++
@@ -206,4 +208,16 @@ func (h *Handler) leaseUntil(ctx context.Context) time.Time {
 		return dl.Add(10 * time.Second)
 	}
 	return h.Now().Add(defaultLease)
+}
+
+// recordChannel counts one channel's attempt in EMF per channel type: NotificationsSent
+// when it was delivered now, NotificationsFailed when the send failed (retried or given up).
+func recordChannel(ctx context.Context, typ notify.ChannelType, state channelState) {
+	ch := metrics.Dim("Channel", string(typ))
+	switch state {
+	case chDelivered:
+		metrics.From(ctx).Count("NotificationsSent", 1, ch)
+	case chFailed, chGaveUp:
+		metrics.From(ctx).Count("NotificationsFailed", 1, ch)
+	}
 }

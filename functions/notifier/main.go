@@ -32,6 +32,7 @@ import (
 
 	"github.com/adpulse/adpulse/shared/delivery"
 	"github.com/adpulse/adpulse/shared/logging"
+	"github.com/adpulse/adpulse/shared/metrics"
 	"github.com/adpulse/adpulse/shared/netguard"
 	"github.com/adpulse/adpulse/shared/notify"
 	"github.com/adpulse/adpulse/shared/rules"
@@ -53,7 +54,7 @@ func main() {
 	netguard.ConfigureFromEnv()
 	h := newHandler(cfg, awsCfg)
 	h.Log = log
-	lambda.Start(h.Handle)
+	lambda.Start(metrics.Handler("notifier", h.Handle))
 }
 
 // Config is the function's configuration.
