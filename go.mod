@@ -20,6 +20,8 @@ require (
 	golang.org/x/text v0.44.0
 )
 
+require github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
+
 require (
 	github.com/Masterminds/semver/v3 v3.5.0 // indirect
 	github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream v1.7.27 // indirect

@@ -14,6 +14,7 @@ import (
 	"github.com/adpulse/adpulse/shared/apikey"
 	"github.com/adpulse/adpulse/shared/event"
 	"github.com/adpulse/adpulse/shared/httpapi"
+	"github.com/adpulse/adpulse/shared/metrics"
 )
 
 // KeyLookup resolves a presented API key to its tenant.
@@ -70,6 +71,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	events.APIGatewayProxyResponse, error) {
 	start := time.Now()
 	out := h.serve(ctx, &req)
+	recordMetrics(ctx, &out)
 
 	attrs := []any{
 		slog.Int("status", out.status), slog.String("route", route(&req)),
@@ -218,4 +220,30 @@ func (h *Handler) publish(ctx context.Context, tenant string, valid []event.Even
 	}
 	sortErrors(res.Errors)
 	return len(recs)
+}
+
+// recordMetrics counts the invocation's events in EMF: EventsAccepted, EventsRejected by
+// reason (invalid: the event failed validation; stream: the stream did not take it;
+// internal), and RequestsRefused by the refusal's code when no event was looked at.
+func recordMetrics(ctx context.Context, out *outcome) {
+	m := metrics.From(ctx)
+	if out.problem != "" {
+		m.Count("RequestsRefused", 1, metrics.Dim("Reason", out.code))
+		return
+	}
+	m.Count("EventsAccepted", float64(out.result.Accepted))
+	reasons := map[string]float64{}
+	for _, e := range out.result.Errors {
+		switch {
+		case !e.Retryable:
+			reasons["invalid"]++
+		case e.Reason == "internal error":
+			reasons["internal"]++
+		default:
+			reasons["stream"]++
+		}
+	}
+	for reason, n := range reasons {
+		m.Count("EventsRejected", n, metrics.Dim("Reason", reason))
+	}
 }
