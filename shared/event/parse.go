@@ -208,30 +208,14 @@ func (s *scanner) attributes(dst *map[string]string) *FieldError {
 // splitArray splits a JSON array into its elements' spans, checking their syntax.
 func splitArray(data []byte) ([]json.RawMessage, error) {
 	s := scanner{data: data}
-	if err := s.expect('['); err != nil {
+	if s.peek() != '[' {
+		return nil, s.fail("expected '['")
+	}
+	out, err := s.arraySpans()
+	if err != nil {
 		return nil, err
 	}
-	var out []json.RawMessage
-	if s.peek() == ']' {
-		s.i++
-		return out, errOr(nil, s.trailing())
-	}
-	for {
-		raw, err := s.skip()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, raw)
-		switch s.peek() {
-		case ',':
-			s.i++
-		case ']':
-			s.i++
-			return out, s.trailing()
-		default:
-			return nil, s.fail("expected ',' or ']'")
-		}
-	}
+	return out, s.trailing()
 }
 
 func (s *scanner) trailing() error {
