@@ -35,7 +35,23 @@ type functionSpec struct {
 	memoryMB float64
 	timeout  awscdk.Duration
 	env      map[string]*string
+
+	// reserved is the function's reserved concurrency: that many executions are kept for
+	// it alone and it never runs more. Zero leaves it in the account's shared pool.
+	reserved float64
 }
+
+// Reserved concurrency of the functions that could starve, or be starved by, the others.
+// Ingest keeps room for the hot path when a console or report burst fills the account's
+// pool: at 100,000 events/s in 500-event requests of about 50 ms it needs about 10.
+// Reports is capped because a top-N over a long range holds an execution for seconds.
+// Together they take 120 of the account's 1,000 default; an account whose limit is lower
+// (new accounts start at 10) cannot deploy them: raise the quota first (docs/runbooks/
+// launch-day.md).
+const (
+	ingestReservedConcurrency  = 100
+	reportsReservedConcurrency = 20
+)
 
 // newFunctions creates every function with least-privilege access to storage, and the
 // mapping that feeds the Events stream to the aggregate function. origins is the CORS
@@ -58,6 +74,7 @@ func newPipelineFunctions(stack awscdk.Stack, st storage,
 		folder:   "ingest",
 		memoryMB: 512,
 		timeout:  awscdk.Duration_Seconds(jsii.Number(10)),
+		reserved: ingestReservedConcurrency,
 		env: map[string]*string{
 			"STREAM_NAME":     st.stream.StreamName(),
 			"API_KEYS_TABLE":  st.apiKeys.TableName(),
@@ -144,6 +161,8 @@ func newFunction(
 		LogGroup:              logs,
 		// TODO: X-Ray is off, so a slow request cannot be followed from API to DynamoDB.
 		Tracing: awslambda.Tracing_DISABLED,
+
+		ReservedConcurrentExecutions: reservedOf(spec),
 	})
 
 	cfn := fn.Node().DefaultChild().(awslambda.CfnFunction)
@@ -162,4 +181,12 @@ func allow(fn awslambda.Function, resourceARN *string, actions ...string) {
 		Actions:   jsii.Strings(actions...),
 		Resources: &[]*string{resourceARN},
 	}))
+}
+
+// reservedOf is spec's reserved concurrency for FunctionProps: nil when it has none.
+func reservedOf(spec functionSpec) *float64 {
+	if spec.reserved == 0 {
+		return nil
+	}
+	return jsii.Number(spec.reserved)
 }

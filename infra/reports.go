@@ -22,6 +22,7 @@ func addReports(stack awscdk.Stack, st storage, assetDir func(string) string,
 		// A 90-day report in a non-UTC zone merges about 2,000 dense sketches.
 		memoryMB: 512,
 		timeout:  awscdk.Duration_Seconds(jsii.Number(30)),
+		reserved: reportsReservedConcurrency,
 		env: map[string]*string{
 			"AGGREGATES_TABLE":     st.aggregates.TableName(),
 			"CAMPAIGNS_TABLE":      st.campaigns.TableName(),

@@ -342,3 +342,41 @@ func checkMethod(t *testing.T, r route, folder string, authorizer any) {
 		}
 	}
 }
+
+func TestReservedConcurrency(t *testing.T) {
+	// GIVEN the stack WHEN reading every function THEN Ingest and Reports have their
+	// reserved concurrency, no other function reserves any, and the total leaves the
+	// 100 unreserved executions AWS requires of a default 1,000-execution account.
+	want := map[string]float64{
+		"ingest":  ingestReservedConcurrency,
+		"reports": reportsReservedConcurrency,
+	}
+	seen := map[string]bool{}
+	var total float64
+	for id, r := range resources {
+		res, _ := r.(map[string]any)
+		if res["Type"] != "AWS::Lambda::Function" {
+			continue
+		}
+		meta, _ := res["Metadata"].(map[string]any)
+		folder, _ := meta[functionMetadataKey].(string)
+		if folder == "" {
+			continue // CDK's own helper functions
+		}
+		props, _ := res["Properties"].(map[string]any)
+		got, _ := props["ReservedConcurrentExecutions"].(float64)
+		if got != want[folder] {
+			t.Errorf("%s (%s): reserved concurrency %v, want %v", folder, id, got, want[folder])
+		}
+		seen[folder] = true
+		total += got
+	}
+	for folder := range want {
+		if !seen[folder] {
+			t.Errorf("no function %s in the template", folder)
+		}
+	}
+	if total > 1000-100 {
+		t.Errorf("reserved in all: %v, want at most 900", total)
+	}
+}
