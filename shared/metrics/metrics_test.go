@@ -47,10 +47,12 @@ func TestLines(t *testing.T) {
 				`{"EventsAccepted":4,"Function":"ingest","_aws":{"Timestamp":1700000000123,` +
 					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function"]],` +
 					`"Metrics":[{"Name":"EventsAccepted","Unit":"Count"}]}]}}`,
-				`{"EventsRejected":2,"Function":"ingest","Reason":"invalid","_aws":{"Timestamp":1700000000123,` +
+				`{"EventsRejected":2,"Function":"ingest","Reason":"invalid",` +
+					`"_aws":{"Timestamp":1700000000123,` +
 					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Reason"]],` +
 					`"Metrics":[{"Name":"EventsRejected","Unit":"Count"}]}]}}`,
-				`{"EventsRejected":2,"Function":"ingest","Reason":"stream","_aws":{"Timestamp":1700000000123,` +
+				`{"EventsRejected":2,"Function":"ingest","Reason":"stream",` +
+					`"_aws":{"Timestamp":1700000000123,` +
 					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Reason"]],` +
 					`"Metrics":[{"Name":"EventsRejected","Unit":"Count"}]}]}}`,
 			},
@@ -64,9 +66,11 @@ func TestLines(t *testing.T) {
 				r.Value("BatchSize", None, 2, Dim("Channel", "email"))
 			},
 			want: []string{
-				`{"AggregationLagMs":120,"EventsAggregated":10,"Function":"ingest","_aws":{"Timestamp":1700000000123,` +
+				`{"AggregationLagMs":120,"EventsAggregated":10,"Function":"ingest",` +
+					`"_aws":{"Timestamp":1700000000123,` +
 					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function"]],` +
-					`"Metrics":[{"Name":"AggregationLagMs","Unit":"Milliseconds"},{"Name":"EventsAggregated","Unit":"Count"}]}]}}`,
+					`"Metrics":[{"Name":"AggregationLagMs","Unit":"Milliseconds"},` +
+					`{"Name":"EventsAggregated","Unit":"Count"}]}]}}`,
 				`{"BatchSize":[1,2],"Channel":"email","Function":"ingest","_aws":{"Timestamp":1700000000123,` +
 					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Channel"]],` +
 					`"Metrics":[{"Name":"BatchSize","Unit":"None"}]}]}}`,
@@ -77,8 +81,9 @@ func TestLines(t *testing.T) {
 			record: func(r *Recorder) {
 				r.Count("X", 1, Dim("Reason", "a"), Dim("Channel", "b"))
 			},
-			want: []string{`{"Channel":"b","Function":"ingest","Reason":"a","X":1,"_aws":{"Timestamp":1700000000123,` +
-				`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Channel","Reason"]],` +
+			want: []string{`{"Channel":"b","Function":"ingest","Reason":"a","X":1,` +
+				`"_aws":{"Timestamp":1700000000123,"CloudWatchMetrics":[{"Namespace":"adpulse",` +
+				`"Dimensions":[["Function","Channel","Reason"]],` +
 				`"Metrics":[{"Name":"X","Unit":"Count"}]}]}}`},
 		},
 	}
@@ -165,7 +170,8 @@ func TestHandlerFlushesOnceAfterInvocation(t *testing.T) {
 	}
 	// The next invocation starts empty.
 	buf.Reset()
-	_, _ = Handler("notifier", func(context.Context, int) (int, error) { return 0, nil })(context.Background(), 0)
+	idle := func(context.Context, int) (int, error) { return 0, nil }
+	_, _ = Handler("notifier", idle)(context.Background(), 0)
 	if buf.Len() != 0 {
 		t.Fatalf("empty invocation wrote %q", buf.String())
 	}
