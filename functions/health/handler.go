@@ -19,6 +19,12 @@ import (
 // DefaultTimeout bounds each dependency check.
 const DefaultTimeout = 2 * time.Second
 
+// DefaultMaxAge is how long the deployed function answers with its last report before it
+// probes again. The route is public, and the describe calls it makes have low per-account
+// rate limits (Kinesis DescribeStreamSummary: 20 a second), so a flood of health requests
+// must not turn into a flood of probes.
+const DefaultMaxAge = 5 * time.Second
+
 // Check probes one dependency; an error means it is not usable now.
 type Check func(ctx context.Context) error
 
@@ -26,7 +32,12 @@ type Check func(ctx context.Context) error
 type Handler struct {
 	Checks  map[string]Check // by the public name of the dependency: store, stream, queue
 	Timeout time.Duration    // of each check; DefaultTimeout when zero
+	MaxAge  time.Duration    // a report younger than this is answered again; zero: never
 	Log     *slog.Logger
+
+	mu     sync.Mutex // guards last and lastAt
+	last   report
+	lastAt time.Time
 }
 
 // report is the answer: "ok" or "degraded", and "ok" or "fail" per check. It names no
@@ -36,7 +47,8 @@ type report struct {
 	Checks map[string]string `json:"checks"`
 }
 
-// Handle runs every check at once and answers 200 when all pass, 503 otherwise.
+// Handle answers 200 when every check passes, 503 otherwise, from a report at most MaxAge
+// old.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (
 	events.APIGatewayProxyResponse, error) {
 	r := httpapi.NewResponder(&req, nil)
@@ -44,11 +56,34 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		return r.Problem(http.StatusMethodNotAllowed, httpapi.Problem{
 			Code: "method_not_allowed", Message: "use GET"}, map[string]string{"Allow": "GET"}), nil
 	}
+	start := time.Now()
+	rep, cached := h.current(ctx)
+	status := http.StatusOK
+	if rep.Status != "ok" {
+		status = http.StatusServiceUnavailable
+	}
+	h.log().InfoContext(ctx, "health", "status", rep.Status, "cached", cached,
+		"durationMs", time.Since(start).Milliseconds())
+	return r.JSON(status, rep, nil), nil
+}
+
+// current returns the last report while it is younger than MaxAge, else probes anew.
+func (h *Handler) current(ctx context.Context) (rep report, cached bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.MaxAge > 0 && !h.lastAt.IsZero() && time.Since(h.lastAt) < h.MaxAge {
+		return h.last, true
+	}
+	h.last, h.lastAt = h.probe(ctx), time.Now()
+	return h.last, false
+}
+
+// probe runs every check at once, each within the timeout.
+func (h *Handler) probe(ctx context.Context) report {
 	timeout := h.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	start := time.Now()
 	rep := report{Status: "ok", Checks: make(map[string]string, len(h.Checks))}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -71,13 +106,7 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		}()
 	}
 	wg.Wait()
-	status := http.StatusOK
-	if rep.Status != "ok" {
-		status = http.StatusServiceUnavailable
-	}
-	h.log().InfoContext(ctx, "health", "status", rep.Status,
-		"durationMs", time.Since(start).Milliseconds())
-	return r.JSON(status, rep, nil), nil
+	return rep
 }
 
 func (h *Handler) log() *slog.Logger {

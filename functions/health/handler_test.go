@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -139,5 +140,32 @@ func TestOnlyGet(t *testing.T) {
 func TestEnvironmentRequired(t *testing.T) {
 	if _, err := newHandlerOn(aws.Config{}, func(string) string { return "" }); err == nil {
 		t.Fatal("no error without environment")
+	}
+}
+
+func TestReportIsReusedWithinMaxAge(t *testing.T) {
+	tests := []struct {
+		name       string
+		maxAge     time.Duration
+		wantProbes int
+	}{
+		{"no max age probes every time", 0, 3},
+		{"a report within max age is answered again", time.Hour, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			probes := 0
+			h := &Handler{MaxAge: tc.maxAge, Checks: map[string]Check{
+				"store": func(context.Context) error { probes++; return nil },
+			}}
+			for range 3 {
+				if status, rep, _ := get(t, h); status != http.StatusOK || rep.Status != "ok" {
+					t.Fatalf("status %d report %+v", status, rep)
+				}
+			}
+			if probes != tc.wantProbes {
+				t.Fatalf("probes = %d, want %d", probes, tc.wantProbes)
+			}
+		})
 	}
 }

@@ -69,6 +69,7 @@ func newHandlerOn(cfg aws.Config, getenv func(string) string) (*Handler, error) 
 	cfg.RetryMaxAttempts = 1
 	return &Handler{
 		Timeout: timeout,
+		MaxAge:  DefaultMaxAge,
 		Checks: map[string]Check{
 			"store":  Tables(dynamodb.NewFromConfig(cfg), tables...),
 			"stream": Stream(kinesis.NewFromConfig(cfg), stream),
