@@ -121,13 +121,7 @@ func (h *Handler) serve(c *call) events.APIGatewayProxyResponse {
 
 // preflight answers a CORS preflight; the CORS headers appear only for allowed origins.
 func (h *Handler) preflight(c *call, methods map[string]route) events.APIGatewayProxyResponse {
-	out := c.resp.JSON(http.StatusNoContent, nil, map[string]string{
-		"Access-Control-Allow-Methods": allow(methods),
-		"Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, Idempotency-Key",
-		"Access-Control-Max-Age":       "600",
-	})
-	out.Body = ""
-	return out
+	return c.resp.Preflight(allow(methods))
 }
 
 // allow lists a resource's methods for the Allow header.

@@ -70,12 +70,7 @@ func (h *Handler) serve(ctx context.Context, req *events.APIGatewayProxyRequest,
 		return resp.Error(http.StatusNotFound, "not_found", "no such route")
 	}
 	if req.HTTPMethod == http.MethodOptions {
-		out := resp.JSON(http.StatusNoContent, nil, map[string]string{
-			"Access-Control-Allow-Methods": "GET, PUT",
-			"Access-Control-Allow-Headers": "Authorization, Content-Type",
-			"Access-Control-Max-Age":       "600"})
-		out.Body = ""
-		return out
+		return resp.Preflight("GET, PUT")
 	}
 	if req.HTTPMethod != http.MethodGet && req.HTTPMethod != http.MethodPut {
 		return resp.Problem(http.StatusMethodNotAllowed, httpapi.Problem{

@@ -80,13 +80,7 @@ func (h *Handler) serve(c *call) events.APIGatewayProxyResponse {
 	switch c.req.HTTPMethod {
 	case http.MethodGet:
 	case http.MethodOptions:
-		out := c.resp.JSON(http.StatusNoContent, nil, map[string]string{
-			"Access-Control-Allow-Methods": "GET",
-			"Access-Control-Allow-Headers": "Authorization, Accept",
-			"Access-Control-Max-Age":       "600",
-		})
-		out.Body = ""
-		return out
+		return c.resp.Preflight("GET")
 	default:
 		return c.resp.Problem(http.StatusMethodNotAllowed, httpapi.Problem{
 			Code: "method_not_allowed", Message: "method not allowed on this resource"},

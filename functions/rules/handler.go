@@ -135,13 +135,7 @@ func (h *Handler) serve(c *call) events.APIGatewayProxyResponse {
 
 // preflight answers a CORS preflight; the CORS headers appear only for allowed origins.
 func preflight(c *call, methods map[string]route) events.APIGatewayProxyResponse {
-	out := c.resp.JSON(http.StatusNoContent, nil, map[string]string{
-		"Access-Control-Allow-Methods": allow(methods),
-		"Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match",
-		"Access-Control-Max-Age":       "600",
-	})
-	out.Body = ""
-	return out
+	return c.resp.Preflight(allow(methods))
 }
 
 // allow lists a resource's methods for the Allow header.

@@ -7,7 +7,7 @@ import (
 )
 
 // PreflightHeaders are the request headers a browser may send on a management route.
-const PreflightHeaders = "Authorization, Content-Type, If-Match, Idempotency-Key"
+const PreflightHeaders = "Authorization, Accept, Content-Type, If-Match, Idempotency-Key"
 
 // Preflight answers a CORS preflight with 204 and no body. methods is the resource's
 // Access-Control-Allow-Methods value (e.g. "GET, POST"). The CORS headers appear only
