@@ -51,6 +51,7 @@ func newAPI(stack awscdk.Stack, fns functions) awsapigateway.RestApi {
 			ThrottlingBurstLimit: jsii.Number(apiBurstLimit),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
 			AccessLogFormat:      accessLogFormat(),
+			TracingEnabled:       jsii.Bool(true),
 		},
 	})
 

@@ -21,7 +21,8 @@ const (
 	functionErrorsPerMin = 3      // errors in one minute, in 2 of 3 minutes
 	apiServerErrorRate   = 0.01   // 1% of requests answered 5xx, in 3 of 5 minutes
 	apiLatencyP99MS      = 1_000  // gateway p99, in 3 of 5 minutes
-	notifyFailurePercent = 10     // notifier invocations failed, in 3 of 5 minutes
+	notifyFailurePercent = 10     // notification attempts failed, in 3 of 5 minutes
+	aggregationLagMS     = 30_000 // p99 wait on the stream before counting, in 3 of 5 minutes
 )
 
 // namedFunction is a function with its construct id, for alarm and dashboard names.
@@ -138,8 +139,15 @@ func pipelineAlarms(st storage, fns functions, api awsapigateway.RestApi) []alar
 		{"ApiLatencyP99", "api-latency.md", "API p99 latency is over 1 s.",
 			api.MetricLatency(perMinute("p99")), apiLatencyP99MS, gt, 5, 3},
 		{"NotificationFailureRate", "notification-failures.md",
-			"Over 10% of notifier invocations failed.",
-			failureRate(fns.alerts.notifier), notifyFailurePercent, gt, 5, 3},
+			"Over 10% of notification attempts failed.",
+			notificationFailureRate(), notifyFailurePercent, gt, 5, 3},
+		{"AggregationLag", "aggregation-lag.md",
+			"Events wait over 30 s on the stream before they are counted (p99).",
+			emfMetric("aggregate", "AggregationLagMs", "p99", nil), aggregationLagMS, gt, 5, 3},
+		{"IngestStreamRejections", "ingest-rejections.md",
+			"The stream refused valid events at ingest.",
+			emfMetric("ingest", "EventsRejected", "Sum", map[string]string{"Reason": "stream"}),
+			0, gt, 5, 3},
 	}
 	for _, id := range []string{"IngestFailures", "NotificationsDLQ"} {
 		q := deadLetterQueues(st, fns)[id]
@@ -150,13 +158,15 @@ func pipelineAlarms(st storage, fns functions, api awsapigateway.RestApi) []alar
 	return specs
 }
 
-// failureRate is the percentage of fn's invocations that failed, 0 without invocations.
-func failureRate(fn awslambda.Function) awscloudwatch.MathExpression {
+// notificationFailureRate is the percentage of notification attempts (every channel of
+// every message) that failed, from the notifier's NotificationsSent and NotificationsFailed;
+// 0 without attempts. The notifier records both in every minute it attempts a channel.
+func notificationFailureRate() awscloudwatch.MathExpression {
 	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-		Expression: jsii.String("IF(invocations > 0, 100 * errors / invocations, 0)"),
+		Expression: jsii.String("IF(sent + failed > 0, 100 * failed / (sent + failed), 0)"),
 		UsingMetrics: &map[string]awscloudwatch.IMetric{
-			"errors":      fn.MetricErrors(perMinute("Sum")),
-			"invocations": fn.MetricInvocations(perMinute("Sum")),
+			"sent":   emfMetric("notifier", "NotificationsSent", "Sum", nil),
+			"failed": emfMetric("notifier", "NotificationsFailed", "Sum", nil),
 		},
 		Label:  jsii.String("failed %"),
 		Period: awscdk.Duration_Minutes(jsii.Number(1)),

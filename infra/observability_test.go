@@ -163,16 +163,69 @@ func TestPipelineAlarms(t *testing.T) {
 	t.Run("notification failure rate", func(t *testing.T) {
 		id := logicalID(t, "AWS::CloudWatch::Alarm", "NotificationFailureRateAlarm")
 		metrics, _ := field(resources[id], "Properties", "Metrics").([]any)
-		var exprs []string
+		var exprs, names []string
 		for _, m := range metrics {
 			if e, ok := field(m, "Expression").(string); ok {
 				exprs = append(exprs, e)
 			}
+			if n, ok := field(m, "MetricStat", "Metric", "MetricName").(string); ok {
+				if field(m, "MetricStat", "Metric", "Namespace") == emfNamespace {
+					names = append(names, n)
+				}
+			}
 		}
-		if len(exprs) != 1 || !strings.Contains(exprs[0], "errors / invocations") {
-			t.Errorf("got expressions %q, want the notifier's errors / invocations", exprs)
+		sort.Strings(names)
+		if len(exprs) != 1 || !strings.Contains(exprs[0], "failed / (sent + failed)") {
+			t.Errorf("got expressions %q, want failed / (sent + failed)", exprs)
+		}
+		if strings.Join(names, ",") != "NotificationsFailed,NotificationsSent" {
+			t.Errorf("got adpulse metrics %v, want NotificationsFailed and NotificationsSent", names)
 		}
 	})
+}
+
+func TestBusinessMetricAlarms(t *testing.T) {
+	// GIVEN the functions' own metrics WHEN reading the alarms THEN aggregation lag p99 over
+	// 30 s and stream rejections at ingest fire in 3 of 5 minutes, on the adpulse namespace
+	// with the dimensions the functions write.
+	cases := []struct {
+		alarm, metric, stat string
+		dims                []any
+		threshold           float64
+	}{
+		{"AggregationLagAlarm", "AggregationLagMs", "p99",
+			[]any{obj{"Name": "Function", "Value": "aggregate"}}, 30000},
+		{"IngestStreamRejectionsAlarm", "EventsRejected", "Sum", []any{
+			obj{"Name": "Function", "Value": "ingest"}, obj{"Name": "Reason", "Value": "stream"},
+		}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.alarm, func(t *testing.T) {
+			props := field(resources[logicalID(t, "AWS::CloudWatch::Alarm", tc.alarm)],
+				"Properties")
+			if field(props, "Namespace") != emfNamespace ||
+				field(props, "MetricName") != tc.metric ||
+				field(props, "ExtendedStatistic") != tc.stat &&
+					field(props, "Statistic") != tc.stat {
+				t.Errorf("got %v, want %s %s in %s", props, tc.stat, tc.metric, emfNamespace)
+			}
+			dims, _ := field(props, "Dimensions").([]any)
+			if len(dims) != len(tc.dims) {
+				t.Errorf("dimensions: got %v, want %v", dims, tc.dims)
+			}
+			for _, d := range tc.dims {
+				if !containsJSON(dims, d) {
+					t.Errorf("dimensions %v lack %v", dims, d)
+				}
+			}
+			if field(props, "Threshold") != tc.threshold ||
+				field(props, "ComparisonOperator") != "GreaterThanThreshold" ||
+				field(props, "EvaluationPeriods") != 5.0 ||
+				field(props, "DatapointsToAlarm") != 3.0 {
+				t.Errorf("got %v, want > %v in 3 of 5", props, tc.threshold)
+			}
+		})
+	}
 }
 
 func TestDashboard(t *testing.T) {
@@ -182,14 +235,18 @@ func TestDashboard(t *testing.T) {
 		t.Errorf("DashboardName: got %v, want %s", got, dashboardName)
 	}
 	body := resourceName(field(resources[id], "Properties", "DashboardBody"))
-	for _, title := range []string{titleIngest, titleIteratorAge, titleAggregate, titleDLQ,
-		titleNotifications, titleAPILatency, titleAPIErrors} {
+	for _, title := range []string{titleIngest, titleIngestEvents, titleIteratorAge,
+		titleAggregate, titleAggLag, titleAggEvents, titleDLQ, titleNotifications,
+		titleNotifyChannel, titleDecisions, titleAPILatency, titleAPIErrors} {
 		if !strings.Contains(body, `"title":"`+title+`"`) {
 			t.Errorf("dashboard has no widget %q", title)
 		}
 	}
 	for _, want := range []string{`"p50"`, `"p99"`, `"5XXError"`, `"4XXError"`,
-		`"GetRecords.IteratorAgeMilliseconds"`, `"ApproximateNumberOfMessagesVisible"`} {
+		`"GetRecords.IteratorAgeMilliseconds"`, `"ApproximateNumberOfMessagesVisible"`,
+		`"EventsAccepted"`, `"AggregationLagMs"`, `"EventsDuplicate"`, `"PoisonEvents"`,
+		`"NotificationsSent"`, `"DecisionsAllowed"`, `"DecisionsCapped"`,
+		`MetricName=\"EventsRejected\"`, `MetricName=\"NotificationsFailed\"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard body lacks %s", want)
 		}

@@ -207,7 +207,8 @@ func TestFunctions(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.folder, func(t *testing.T) {
 			// GIVEN the stack WHEN reading the function tagged adpulse:function=tc.folder
-			// THEN arm64 provided.al2023 bootstrap, its sizing, exactly its env, JSON logs.
+			// THEN arm64 provided.al2023 bootstrap, its sizing, exactly its env, JSON logs,
+			// active X-Ray tracing.
 			variables := tc.variables(t)
 			logGroup := ref(logicalID(t, "AWS::Logs::LogGroup", logsID(tc.folder)))
 			check(t, "function "+tc.folder, func() {
@@ -228,11 +229,53 @@ func TestFunctions(t *testing.T) {
 							"SystemLogLevel":      "WARN",
 							"LogGroup":            logGroup,
 						},
-						"TracingConfig": assertions.Match_Absent(),
+						"TracingConfig": obj{"Mode": "Active"},
 					},
 				})
 			})
 		})
+	}
+}
+
+func TestTracing(t *testing.T) {
+	// GIVEN the stack WHEN reading every function THEN X-Ray tracing is active and its role
+	// may send trace segments and telemetry (actions that take no resource: "*").
+	xray := obj{"Effect": "Allow", "Resource": "*",
+		"Action": []any{"xray:PutTraceSegments", "xray:PutTelemetryRecords"}}
+	policiesOf := map[string][]any{} // role logical id → its policies' statements
+	for _, r := range resources {
+		if field(r, "Type") != "AWS::IAM::Policy" {
+			continue
+		}
+		statements, _ := field(r, "Properties", "PolicyDocument", "Statement").([]any)
+		roles, _ := field(r, "Properties", "Roles").([]any)
+		for _, role := range roles {
+			if id, ok := field(role, "Ref").(string); ok {
+				policiesOf[id] = append(policiesOf[id], statements...)
+			}
+		}
+	}
+	n := 0
+	for id, r := range resources {
+		if field(r, "Type") != "AWS::Lambda::Function" {
+			continue
+		}
+		n++
+		if got := field(r, "Properties", "TracingConfig", "Mode"); got != "Active" {
+			t.Errorf("%s: TracingConfig.Mode = %v, want Active", id, got)
+		}
+		getAtt, _ := field(r, "Properties", "Role", "Fn::GetAtt").([]any)
+		if len(getAtt) != 2 {
+			t.Errorf("%s: role is not a GetAtt of a role in the stack: %v", id, getAtt)
+			continue
+		}
+		role, _ := getAtt[0].(string)
+		if !containsJSON(policiesOf[role], xray) {
+			t.Errorf("%s: role %s may not put X-Ray segments", id, role)
+		}
+	}
+	if n == 0 {
+		t.Error("the stack has no functions")
 	}
 }
 
@@ -274,7 +317,7 @@ func TestEventSourceMapping(t *testing.T) {
 
 func TestAPI(t *testing.T) {
 	// GIVEN the stack WHEN reading the REST API THEN binary bodies pass through, stage prod
-	// is throttled and access-logged, and only the two POST methods exist.
+	// is throttled, access-logged and traced by X-Ray, and only the two POST methods exist.
 	check(t, "binary media types", func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::RestApi"), obj{
 			"BinaryMediaTypes": []any{"*/*"},
@@ -293,6 +336,7 @@ func TestAPI(t *testing.T) {
 				"DestinationArn": arnOf(accessLogs),
 				"Format":         jsonFormat,
 			},
+			"TracingEnabled": true,
 		})
 	})
 	check(t, "every method is a route of this stack", func() {

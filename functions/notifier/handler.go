@@ -212,12 +212,20 @@ func (h *Handler) leaseUntil(ctx context.Context) time.Time {
 
 // recordChannel counts one channel's attempt in EMF per channel type: NotificationsSent
 // when it was delivered now, NotificationsFailed when the send failed (retried or given up).
+// Each attempt records both names, one of them zero, so the failure-rate alarm's
+// failed / (sent + failed) has both series in every minute with an attempt.
 func recordChannel(ctx context.Context, typ notify.ChannelType, state channelState) {
-	ch := metrics.Dim("Channel", string(typ))
+	var sent, failed float64
 	switch state {
 	case chDelivered:
-		metrics.From(ctx).Count("NotificationsSent", 1, ch)
+		sent = 1
 	case chFailed, chGaveUp:
-		metrics.From(ctx).Count("NotificationsFailed", 1, ch)
+		failed = 1
+	default:
+		return
 	}
+
+	ch := metrics.Dim("Channel", string(typ))
+	metrics.From(ctx).Count("NotificationsSent", sent, ch)
+	metrics.From(ctx).Count("NotificationsFailed", failed, ch)
 }

@@ -11,7 +11,9 @@
 //	metrics.From(ctx).Value("AggregationLagMs", metrics.Milliseconds, lag)
 //
 // Every metric carries the Function dimension; extra dimensions make the sets
-// {Function}, {Function,Reason}, {Function,Channel} and so on. Counts of one name and one
+// {Function,Reason}, {Function,Channel} and so on, and a metric recorded with extra
+// dimensions is also published under {Function} alone, so alarms and graphs can read the
+// function's total without knowing every reason or channel. Counts of one name and one
 // set of dimension values are summed over the invocation; values are kept one by one (at
 // most MaxValues of them, the EMF limit). Flush writes one line per distinct set of
 // dimension values, usually one. From on a context without a recorder gives a recorder
@@ -182,6 +184,9 @@ func (g *group) document(t time.Time) []byte {
 		doc[d.Name] = d.Value
 	}
 	dir := directive{Namespace: Namespace, Dimensions: [][]string{names}}
+	if len(names) > 1 {
+		dir.Dimensions = append(dir.Dimensions, []string{names[0]}) // the Function total
+	}
 	for _, name := range g.order {
 		m := g.metrics[name]
 		dir.Metrics = append(dir.Metrics, metricDef{Name: name, Unit: m.unit})

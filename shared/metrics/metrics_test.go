@@ -49,11 +49,11 @@ func TestLines(t *testing.T) {
 					`"Metrics":[{"Name":"EventsAccepted","Unit":"Count"}]}]}}`,
 				`{"EventsRejected":2,"Function":"ingest","Reason":"invalid",` +
 					`"_aws":{"Timestamp":1700000000123,` +
-					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Reason"]],` +
+					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Reason"],["Function"]],` +
 					`"Metrics":[{"Name":"EventsRejected","Unit":"Count"}]}]}}`,
 				`{"EventsRejected":2,"Function":"ingest","Reason":"stream",` +
 					`"_aws":{"Timestamp":1700000000123,` +
-					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Reason"]],` +
+					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Reason"],["Function"]],` +
 					`"Metrics":[{"Name":"EventsRejected","Unit":"Count"}]}]}}`,
 			},
 		},
@@ -72,7 +72,7 @@ func TestLines(t *testing.T) {
 					`"Metrics":[{"Name":"AggregationLagMs","Unit":"Milliseconds"},` +
 					`{"Name":"EventsAggregated","Unit":"Count"}]}]}}`,
 				`{"BatchSize":[1,2],"Channel":"email","Function":"ingest","_aws":{"Timestamp":1700000000123,` +
-					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Channel"]],` +
+					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Channel"],["Function"]],` +
 					`"Metrics":[{"Name":"BatchSize","Unit":"None"}]}]}}`,
 			},
 		},
@@ -83,7 +83,7 @@ func TestLines(t *testing.T) {
 			},
 			want: []string{`{"Channel":"b","Function":"ingest","Reason":"a","X":1,` +
 				`"_aws":{"Timestamp":1700000000123,"CloudWatchMetrics":[{"Namespace":"adpulse",` +
-				`"Dimensions":[["Function","Channel","Reason"]],` +
+				`"Dimensions":[["Function","Channel","Reason"],["Function"]],` +
 				`"Metrics":[{"Name":"X","Unit":"Count"}]}]}}`},
 		},
 	}
@@ -165,7 +165,8 @@ func TestHandlerFlushesOnceAfterInvocation(t *testing.T) {
 	}
 	if doc.Sent != 20 || doc.Channel != "slack" || doc.AWS.Timestamp == 0 ||
 		doc.AWS.CloudWatchMetrics[0].Namespace != "adpulse" ||
-		!reflect.DeepEqual(doc.AWS.CloudWatchMetrics[0].Dimensions, [][]string{{"Function", "Channel"}}) {
+		!reflect.DeepEqual(doc.AWS.CloudWatchMetrics[0].Dimensions,
+			[][]string{{"Function", "Channel"}, {"Function"}}) {
 		t.Fatalf("line: %s", lines[0])
 	}
 	// The next invocation starts empty.
