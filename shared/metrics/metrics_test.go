@@ -49,11 +49,13 @@ func TestLines(t *testing.T) {
 					`"Metrics":[{"Name":"EventsAccepted","Unit":"Count"}]}]}}`,
 				`{"EventsRejected":2,"Function":"ingest","Reason":"invalid",` +
 					`"_aws":{"Timestamp":1700000000123,` +
-					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Reason"],["Function"]],` +
+					`"CloudWatchMetrics":[{"Namespace":"adpulse",` +
+					`"Dimensions":[["Function","Reason"],["Function"]],` +
 					`"Metrics":[{"Name":"EventsRejected","Unit":"Count"}]}]}}`,
 				`{"EventsRejected":2,"Function":"ingest","Reason":"stream",` +
 					`"_aws":{"Timestamp":1700000000123,` +
-					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Reason"],["Function"]],` +
+					`"CloudWatchMetrics":[{"Namespace":"adpulse",` +
+					`"Dimensions":[["Function","Reason"],["Function"]],` +
 					`"Metrics":[{"Name":"EventsRejected","Unit":"Count"}]}]}}`,
 			},
 		},
@@ -72,7 +74,8 @@ func TestLines(t *testing.T) {
 					`"Metrics":[{"Name":"AggregationLagMs","Unit":"Milliseconds"},` +
 					`{"Name":"EventsAggregated","Unit":"Count"}]}]}}`,
 				`{"BatchSize":[1,2],"Channel":"email","Function":"ingest","_aws":{"Timestamp":1700000000123,` +
-					`"CloudWatchMetrics":[{"Namespace":"adpulse","Dimensions":[["Function","Channel"],["Function"]],` +
+					`"CloudWatchMetrics":[{"Namespace":"adpulse",` +
+					`"Dimensions":[["Function","Channel"],["Function"]],` +
 					`"Metrics":[{"Name":"BatchSize","Unit":"None"}]}]}}`,
 			},
 		},
