@@ -42,6 +42,10 @@ type Config struct {
 	// Packages overrides the main package built for a function folder (tests run a
 	// stand-in function this way), e.g. {"ingest": "./devstack/testdata/echo"}.
 	Packages map[string]string
+
+	// Env is added to the environment of every function, over the template's and the
+	// local stack's own (tests lower limits this way, e.g. {"USER_RATE_LIMIT": "3"}).
+	Env map[string]string
 }
 
 // Stack is a running local stack.

@@ -44,7 +44,7 @@ func (s *Stack) startFunctions(ctx context.Context) error {
 	errs := make([]error, len(fns))
 	for i, fn := range fns {
 		spec := lambdarun.Spec{Function: fn, Package: s.cfg.Packages[fn.Folder],
-			Instances: streamInstances, ExtraEnv: localEnv(fn.Folder)}
+			Instances: streamInstances, ExtraEnv: withEnv(localEnv(fn.Folder), s.cfg.Env)}
 		if apiFns[fn.LogicalID] {
 			spec.Instances = apiInstances
 		}

@@ -58,16 +58,17 @@ func TestLeastPrivilege(t *testing.T) {
 			folder: "admin",
 			dynamo: append(accountsRW(),
 				"dynamodb:GetItem on ApiKeys", "dynamodb:PutItem on ApiKeys",
-				"dynamodb:Query on ApiKeys/index/by-tenant", "dynamodb:UpdateItem on ApiKeys"),
+				"dynamodb:Query on ApiKeys/index/by-tenant", "dynamodb:UpdateItem on ApiKeys",
+				"dynamodb:UpdateItem on RateLimits"),
 			deny: []string{"secretsmanager:GetSecretValue", "kinesis:PutRecords"},
 		},
 		{
 			folder: "campaigns",
 			dynamo: []string{"dynamodb:GetItem on Campaigns", "dynamodb:PutItem on Campaigns",
-				"dynamodb:Query on Campaigns", "dynamodb:Query on Campaigns/index/*"},
+				"dynamodb:Query on Campaigns", "dynamodb:Query on Campaigns/index/*",
+				"dynamodb:UpdateItem on RateLimits"},
 			// The cursor secret reaches it through its environment at deploy time.
-			deny: []string{"secretsmanager:GetSecretValue", "dynamodb:DeleteItem",
-				"dynamodb:UpdateItem"},
+			deny: []string{"secretsmanager:GetSecretValue", "dynamodb:DeleteItem"},
 		},
 	}
 	for _, tc := range cases {
@@ -128,6 +129,7 @@ func readable(t *testing.T, permissions []string) []string {
 		logicalID(t, "AWS::DynamoDB::Table", "Rules"):               "Rules",
 		logicalID(t, "AWS::DynamoDB::Table", "Capping"):             "Capping",
 		logicalID(t, "AWS::SQS::Queue", "Notifications"):            "Notifications",
+		logicalID(t, "AWS::DynamoDB::Table", "RateLimits"):          "RateLimits",
 	}
 	out := make([]string, 0, len(permissions))
 	for _, p := range permissions {

@@ -103,8 +103,9 @@ func TestFeatureFunctions(t *testing.T) {
 		variables          func(t *testing.T) obj
 	}{
 		{"rules", "RulesFunctionLogs", 512, 10, func(t *testing.T) obj {
-			return obj{"RULES_TABLE": table(t, "Rules"), "CAMPAIGNS_TABLE": table(t, "Campaigns"),
-				"CORS_ALLOWED_ORIGINS": cors, "LOG_LEVEL": info}
+			return withRateLimit(t, obj{"RULES_TABLE": table(t, "Rules"),
+				"CAMPAIGNS_TABLE": table(t, "Campaigns"), "CORS_ALLOWED_ORIGINS": cors,
+				"LOG_LEVEL": info})
 		}},
 		{"notifier", "NotifierLogs", 256, 60, func(t *testing.T) obj {
 			return obj{"DELIVERIES_TABLE": table(t, "Rules"),
@@ -113,9 +114,9 @@ func TestFeatureFunctions(t *testing.T) {
 				"MAX_ATTEMPTS": "6", "LOG_LEVEL": info}
 		}},
 		{"reports", "ReportsLogs", 512, 30, func(t *testing.T) obj {
-			return obj{"AGGREGATES_TABLE": table(t, "Aggregates"),
+			return withRateLimit(t, obj{"AGGREGATES_TABLE": table(t, "Aggregates"),
 				"CAMPAIGNS_TABLE": table(t, "Campaigns"), "CORS_ALLOWED_ORIGINS": cors,
-				"LOG_LEVEL": info}
+				"LOG_LEVEL": info})
 		}},
 		{"decide", "DecideLogs", 512, 5, func(t *testing.T) obj {
 			return obj{"CAPPING_TABLE": table(t, "Capping"),
@@ -123,9 +124,9 @@ func TestFeatureFunctions(t *testing.T) {
 				"LOG_LEVEL": info}
 		}},
 		{"caps", "CapsLogs", 256, 10, func(t *testing.T) obj {
-			return obj{"CAPPING_TABLE": table(t, "Capping"),
+			return withRateLimit(t, obj{"CAPPING_TABLE": table(t, "Capping"),
 				"CAMPAIGNS_TABLE": table(t, "Campaigns"), "CORS_ALLOWED_ORIGINS": cors,
-				"LOG_LEVEL": info}
+				"LOG_LEVEL": info})
 		}},
 	}
 	for _, tc := range cases {
@@ -164,7 +165,7 @@ func TestFeatureLeastPrivilege(t *testing.T) {
 		{folder: "rules",
 			dynamo: []string{"dynamodb:DeleteItem on Rules", "dynamodb:GetItem on Campaigns",
 				"dynamodb:GetItem on Rules", "dynamodb:PutItem on Rules",
-				"dynamodb:Query on Rules"},
+				"dynamodb:Query on Rules", "dynamodb:UpdateItem on RateLimits"},
 			deny: []string{"sqs:SendMessage", "ses:SendEmail"}},
 		{folder: "notifier",
 			dynamo: []string{"dynamodb:GetItem on Rules", "dynamodb:PutItem on Rules",
@@ -176,8 +177,9 @@ func TestFeatureLeastPrivilege(t *testing.T) {
 			deny: []string{"sqs:SendMessage", "dynamodb:DeleteItem", "dynamodb:Scan"}},
 		{folder: "reports",
 			dynamo: []string{"dynamodb:GetItem on Campaigns", "dynamodb:Query on Aggregates",
-				"dynamodb:Query on Campaigns", "dynamodb:Query on Campaigns/index/*"},
-			deny: []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan"}},
+				"dynamodb:Query on Campaigns", "dynamodb:Query on Campaigns/index/*",
+				"dynamodb:UpdateItem on RateLimits"},
+			deny: []string{"dynamodb:PutItem", "dynamodb:Scan"}},
 		{folder: "decide",
 			dynamo: []string{"dynamodb:BatchGetItem on Capping", "dynamodb:GetItem on ApiKeys",
 				"dynamodb:GetItem on Campaigns", "dynamodb:Query on Capping"},
@@ -193,8 +195,8 @@ func TestFeatureLeastPrivilege(t *testing.T) {
 				"sqs:SendMessage", "sqs:ReceiveMessage"}},
 		{folder: "caps",
 			dynamo: []string{"dynamodb:GetItem on Campaigns", "dynamodb:PutItem on Capping",
-				"dynamodb:Query on Capping"},
-			deny: []string{"dynamodb:DeleteItem", "dynamodb:UpdateItem"}},
+				"dynamodb:Query on Capping", "dynamodb:UpdateItem on RateLimits"},
+			deny: []string{"dynamodb:DeleteItem"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.folder, func(t *testing.T) {

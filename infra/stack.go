@@ -71,6 +71,9 @@ func NewAdpulseStack(
 	// Functions, their permissions and the stream → aggregate mapping.
 	fns := newFunctions(stack, st, p.AssetDir, p.CORSOrigins)
 
+	// Per-user request limits of the management functions (infra/ratelimit.go).
+	addUserRateLimits(stack, fns)
+
 	// The public entry point.
 	api := newAPI(stack, fns)
 

@@ -161,23 +161,23 @@ func TestFunctions(t *testing.T) {
 			}
 		}},
 		{"admin", 1024, 10, func(t *testing.T) obj {
-			return obj{
+			return withRateLimit(t, obj{
 				"ACCOUNTS_TABLE":       table(t, "Accounts"),
 				"API_KEYS_TABLE":       table(t, "ApiKeys"),
 				"CORS_ALLOWED_ORIGINS": cors,
 				"LOG_LEVEL":            literal("info"),
-			}
+			})
 		}},
 		{"campaigns", 512, 10, func(t *testing.T) obj {
 			cursor := ref(logicalID(t, "AWS::SecretsManager::Secret", "CursorSecret"))
-			return obj{
+			return withRateLimit(t, obj{
 				"CAMPAIGNS_TABLE": table(t, "Campaigns"),
 				// A dynamic reference resolved at deploy time, never a literal.
 				"CURSOR_SECRET": obj{"Fn::Join": []any{"", []any{
 					"{{resolve:secretsmanager:", cursor, ":SecretString:::}}"}}},
 				"CORS_ALLOWED_ORIGINS": cors,
 				"LOG_LEVEL":            literal("info"),
-			}
+			})
 		}},
 		{"ingest", 512, 10, func(t *testing.T) obj {
 			return obj{

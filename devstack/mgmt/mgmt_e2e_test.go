@@ -71,6 +71,12 @@ func TestManagementAPI(t *testing.T) {
 // startStack runs the synthesized template with the real functions.
 func startStack(t *testing.T) *devstack.Stack {
 	t.Helper()
+	return startStackWith(t, nil)
+}
+
+// startStackWith is startStack with env added to every function's environment.
+func startStackWith(t *testing.T, env map[string]string) *devstack.Stack {
+	t.Helper()
 	root := kumotest.Root(t)
 	tpl := filepath.Join(root, devstack.TemplatePath)
 	if _, err := os.Stat(tpl); err != nil {
@@ -78,7 +84,7 @@ func startStack(t *testing.T) *devstack.Stack {
 	}
 	s, err := devstack.Start(context.Background(), devstack.Config{
 		Root: root, Template: tpl, StateDir: t.TempDir(),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Env: env,
 	})
 	if err != nil {
 		t.Fatal(err)

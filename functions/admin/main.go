@@ -5,6 +5,9 @@
 //
 // Environment: ACCOUNTS_TABLE, API_KEYS_TABLE, CORS_ALLOWED_ORIGINS (comma-separated),
 // LOG_LEVEL. AWS endpoints follow AWS_ENDPOINT_URL when it is set.
+//
+// Each signed-in user's requests are counted in RATE_LIMITS_TABLE, at most USER_RATE_LIMIT
+// per USER_RATE_WINDOW_SECONDS (shared/ratelimit); over the limit the answer is 429.
 package main
 
 import (
@@ -21,33 +24,38 @@ import (
 	"github.com/adpulse/adpulse/shared/httpapi"
 	"github.com/adpulse/adpulse/shared/logging"
 	"github.com/adpulse/adpulse/shared/password"
+	"github.com/adpulse/adpulse/shared/ratelimit"
 )
 
 func main() {
 	log := logging.New()
-	h, err := newHandler(context.Background())
+	h, limiter, err := newHandler(context.Background())
 	if err != nil {
 		log.Error("admin init failed", "err", err)
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(h.Handle)
+	lambda.Start(ratelimit.Guard(limiter, h.Origins, log, h.Handle))
 }
 
-func newHandler(ctx context.Context) (*Handler, error) {
+func newHandler(ctx context.Context) (*Handler, *ratelimit.Limiter, error) {
 	accountsTable, keysTable := os.Getenv("ACCOUNTS_TABLE"), os.Getenv("API_KEYS_TABLE")
 	if accountsTable == "" || keysTable == "" {
-		return nil, fmt.Errorf("ACCOUNTS_TABLE and API_KEYS_TABLE must be set")
+		return nil, nil, fmt.Errorf("ACCOUNTS_TABLE and API_KEYS_TABLE must be set")
 	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load aws config: %w", err)
+		return nil, nil, fmt.Errorf("load aws config: %w", err)
 	}
 	db := dynamodb.NewFromConfig(cfg)
+	limiter, err := ratelimit.FromEnv(db)
+	if err != nil {
+		return nil, nil, err
+	}
 	return &Handler{
 		Accounts: accounts.NewStore(db, accountsTable),
 		Keys:     apikey.NewAdmin(db, keysTable),
 		Hash:     password.Default,
 		Origins:  httpapi.ParseOrigins(os.Getenv("CORS_ALLOWED_ORIGINS")),
-	}, nil
+	}, limiter, nil
 }

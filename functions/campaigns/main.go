@@ -8,6 +8,9 @@
 // It reads and writes the Campaigns table only. Environment: CAMPAIGNS_TABLE (the table),
 // CURSOR_SECRET (at least 32 bytes; signs page cursors), CORS_ALLOWED_ORIGINS (comma
 // separated origins), LOG_LEVEL. AWS endpoints follow AWS_ENDPOINT_URL when it is set.
+//
+// Each signed-in user's requests are counted in RATE_LIMITS_TABLE, at most USER_RATE_LIMIT
+// per USER_RATE_WINDOW_SECONDS (shared/ratelimit); over the limit the answer is 429.
 package main
 
 import (
@@ -24,35 +27,41 @@ import (
 	"github.com/adpulse/adpulse/shared/cursor"
 	"github.com/adpulse/adpulse/shared/httpapi"
 	"github.com/adpulse/adpulse/shared/logging"
+	"github.com/adpulse/adpulse/shared/ratelimit"
 )
 
 func main() {
 	log := logging.New()
-	h, err := newHandler(context.Background())
+	h, limiter, err := newHandler(context.Background())
 	if err != nil {
 		log.Error("campaigns init failed", "err", err)
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(h.Handle)
+	lambda.Start(ratelimit.Guard(limiter, h.Origins, log, h.Handle))
 }
 
-func newHandler(ctx context.Context) (*Handler, error) {
+func newHandler(ctx context.Context) (*Handler, *ratelimit.Limiter, error) {
 	table := os.Getenv("CAMPAIGNS_TABLE")
 	if table == "" {
-		return nil, fmt.Errorf("CAMPAIGNS_TABLE must be set")
+		return nil, nil, fmt.Errorf("CAMPAIGNS_TABLE must be set")
 	}
 	signer, err := cursor.NewSigner([]byte(os.Getenv("CURSOR_SECRET")))
 	if err != nil {
-		return nil, fmt.Errorf("CURSOR_SECRET: %w", err)
+		return nil, nil, fmt.Errorf("CURSOR_SECRET: %w", err)
 	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load aws config: %w", err)
+		return nil, nil, fmt.Errorf("load aws config: %w", err)
+	}
+	db := dynamodb.NewFromConfig(cfg)
+	limiter, err := ratelimit.FromEnv(db)
+	if err != nil {
+		return nil, nil, err
 	}
 	return &Handler{
-		Store:   campaign.NewStore(dynamodb.NewFromConfig(cfg), table),
+		Store:   campaign.NewStore(db, table),
 		Cursors: signer,
 		Origins: httpapi.ParseOrigins(os.Getenv("CORS_ALLOWED_ORIGINS")),
-	}, nil
+	}, limiter, nil
 }

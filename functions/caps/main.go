@@ -7,6 +7,9 @@
 // tenant) and reads and writes cap items in the Capping table. Environment:
 // CAPPING_TABLE, CAMPAIGNS_TABLE, CORS_ALLOWED_ORIGINS (comma separated), LOG_LEVEL. AWS
 // endpoints follow AWS_ENDPOINT_URL when it is set.
+//
+// Each signed-in user's requests are counted in RATE_LIMITS_TABLE, at most USER_RATE_LIMIT
+// per USER_RATE_WINDOW_SECONDS (shared/ratelimit); over the limit the answer is 429.
 package main
 
 import (
@@ -22,32 +25,37 @@ import (
 	"github.com/adpulse/adpulse/shared/capping"
 	"github.com/adpulse/adpulse/shared/httpapi"
 	"github.com/adpulse/adpulse/shared/logging"
+	"github.com/adpulse/adpulse/shared/ratelimit"
 )
 
 func main() {
 	log := logging.New()
-	h, err := newHandler(context.Background())
+	h, limiter, err := newHandler(context.Background())
 	if err != nil {
 		log.Error("caps init failed", "err", err)
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(h.Handle)
+	lambda.Start(ratelimit.Guard(limiter, h.Origins, log, h.Handle))
 }
 
-func newHandler(ctx context.Context) (*Handler, error) {
+func newHandler(ctx context.Context) (*Handler, *ratelimit.Limiter, error) {
 	capTable, cmpTable := os.Getenv("CAPPING_TABLE"), os.Getenv("CAMPAIGNS_TABLE")
 	if capTable == "" || cmpTable == "" {
-		return nil, fmt.Errorf("CAPPING_TABLE and CAMPAIGNS_TABLE must be set")
+		return nil, nil, fmt.Errorf("CAPPING_TABLE and CAMPAIGNS_TABLE must be set")
 	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load aws config: %w", err)
+		return nil, nil, fmt.Errorf("load aws config: %w", err)
 	}
 	db := dynamodb.NewFromConfig(cfg)
+	limiter, err := ratelimit.FromEnv(db)
+	if err != nil {
+		return nil, nil, err
+	}
 	return &Handler{
 		Caps:      capping.NewDynamo(db, capTable),
 		Campaigns: campaign.NewStore(db, cmpTable),
 		Origins:   httpapi.ParseOrigins(os.Getenv("CORS_ALLOWED_ORIGINS")),
-	}, nil
+	}, limiter, nil
 }
