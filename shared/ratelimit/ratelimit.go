@@ -76,7 +76,7 @@ func (l *Limiter) Take(ctx context.Context, key string) (Decision, error) {
 	var refused *types.ConditionalCheckFailedException
 	if errors.As(err, &refused) {
 		wait := end.Sub(now)
-		wait = max((wait+time.Second-1).Truncate(time.Second), time.Second)
+		wait = max((wait + time.Second - 1).Truncate(time.Second), time.Second)
 		return Decision{Limit: l.Limit, RetryAfter: wait}, nil
 	}
 	if err != nil {
