@@ -23,6 +23,7 @@ const (
 	apiLatencyP99MS      = 1_000  // gateway p99, in 3 of 5 minutes
 	notifyFailurePercent = 10     // notification attempts failed, in 3 of 5 minutes
 	aggregationLagMS     = 30_000 // p99 wait on the stream before counting, in 3 of 5 minutes
+	notificationsBacklog = 1_000  // messages waiting in Notifications, in 3 of 5 minutes
 )
 
 // namedFunction is a function with its construct id, for alarm and dashboard names.
@@ -149,6 +150,10 @@ func pipelineAlarms(st storage, fns functions, api awsapigateway.RestApi) []alar
 			emfMetric("ingest", "EventsRejected", "Sum", map[string]string{"Reason": "stream"}),
 			0, gt, 5, 3},
 	}
+	specs = append(specs, alarmSpec{"NotificationsBacklog", "queue-backlog.md",
+		"Over 1,000 notifications wait in the Notifications queue.",
+		fns.alerts.notifications.MetricApproximateNumberOfMessagesVisible(
+			perMinute("Maximum")), notificationsBacklog, gt, 5, 3})
 	for _, id := range []string{"IngestFailures", "NotificationsDLQ"} {
 		q := deadLetterQueues(st, fns)[id]
 		specs = append(specs, alarmSpec{id + "Depth", "dlq-not-empty.md",

@@ -114,6 +114,32 @@ func TestDeadLetterQueueAlarms(t *testing.T) {
 	}
 }
 
+func TestEveryQueueHasADepthAlarm(t *testing.T) {
+	// GIVEN every queue of the stack WHEN reading the alarms THEN one watches its visible
+	// messages: the work queue on a backlog, the dead-letter queues on any message.
+	n := 0
+	for id, r := range resources {
+		if field(r, "Type") != "AWS::SQS::Queue" {
+			continue
+		}
+		n++
+		found := alarmOn("ApproximateNumberOfMessagesVisible", "QueueName",
+			obj{"Fn::GetAtt": []any{id, "QueueName"}})
+		if len(found) != 1 {
+			t.Errorf("queue %s: got depth alarms %v, want 1", id, found)
+		}
+	}
+	if n != 3 {
+		t.Errorf("got %d queues, want Notifications and the two dead-letter queues", n)
+	}
+	id := logicalID(t, "AWS::CloudWatch::Alarm", "NotificationsBacklogAlarm")
+	props := field(resources[id], "Properties")
+	if field(props, "Threshold") != 1000.0 || field(props, "DatapointsToAlarm") != 3.0 ||
+		field(props, "EvaluationPeriods") != 5.0 {
+		t.Errorf("NotificationsBacklog: got %v, want > 1000 in 3 of 5", props)
+	}
+}
+
 func TestFunctionAlarms(t *testing.T) {
 	// GIVEN every function WHEN reading the alarms THEN it has an Errors and a Throttles alarm.
 	for id, r := range resources {
