@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/http"
 	"time"
 
@@ -35,17 +34,6 @@ func localEnv(folder string) map[string]string {
 			"RETRY_SCHEDULE_SECONDS": LocalRetrySchedule}
 	}
 	return nil
-}
-
-// withEnv returns local with extra set over it (a new map; nil when both are empty).
-func withEnv(local, extra map[string]string) map[string]string {
-	if len(extra) == 0 {
-		return local
-	}
-	out := make(map[string]string, len(local)+len(extra))
-	maps.Copy(out, local)
-	maps.Copy(out, extra)
-	return out
 }
 
 // queueMappings are the running SQS event source mappings of a stack.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -157,4 +158,16 @@ func (s *Stack) probe() esm.Probe {
 		}
 	}
 	return p
+}
+
+// withEnv returns local with extra set over it: local itself when extra is empty, else a
+// new map.
+func withEnv(local, extra map[string]string) map[string]string {
+	if len(extra) == 0 {
+		return local
+	}
+	out := make(map[string]string, len(local)+len(extra))
+	maps.Copy(out, local)
+	maps.Copy(out, extra)
+	return out
 }

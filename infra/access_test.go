@@ -46,7 +46,8 @@ func TestLeastPrivilege(t *testing.T) {
 			folder: "auth",
 			dynamo: accountsRW(),
 			need:   []string{"secretsmanager:GetSecretValue on SigningKey"},
-			deny:   []string{"dynamodb:Scan", "secretsmanager:PutSecretValue", "kinesis:PutRecords"},
+			deny: []string{"dynamodb:Scan", "secretsmanager:PutSecretValue",
+				"kinesis:PutRecords"},
 		},
 		{
 			folder: "authorizer",

@@ -41,7 +41,9 @@ func addDashboard(stack awscdk.Stack, st storage, fns functions, api awsapigatew
 		{
 			graph(titleIngest, []awscloudwatch.IMetric{
 				fns.ingest.MetricInvocations(nil), st.stream.MetricIncomingRecords(nil),
-			}, []awscloudwatch.IMetric{fns.ingest.MetricErrors(nil), fns.ingest.MetricThrottles(nil)}),
+			}, []awscloudwatch.IMetric{
+				fns.ingest.MetricErrors(nil), fns.ingest.MetricThrottles(nil),
+			}),
 			graph(titleIngestEvents, []awscloudwatch.IMetric{
 				emfMetric("ingest", "EventsAccepted", "Sum", nil),
 			}, []awscloudwatch.IMetric{

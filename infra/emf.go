@@ -35,8 +35,7 @@ func emfBreakdown(function, name, dim string) awscloudwatch.MathExpression {
 	expr := "SEARCH('{" + emfNamespace + ",Function," + dim + "} MetricName=\"" + name +
 		"\" Function=\"" + function + "\"', 'Sum', 60)"
 	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-		Expression:   jsii.String(expr),
-		UsingMetrics: &map[string]awscloudwatch.IMetric{},
-		Period:       awscdk.Duration_Minutes(jsii.Number(1)),
+		Expression: jsii.String(expr),
+		Period:     awscdk.Duration_Minutes(jsii.Number(1)),
 	})
 }

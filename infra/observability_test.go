@@ -86,16 +86,17 @@ func TestEveryAlarmNotifiesAndLinksItsRunbook(t *testing.T) {
 	}
 }
 
-func TestDeadLetterQueueAlarms(t *testing.T) {
-	// GIVEN every queue whose id marks it as a DLQ or failure queue WHEN reading the alarms
-	// THEN one fires as soon as the queue holds a visible message.
+func TestQueueDepthAlarms(t *testing.T) {
+	// GIVEN every queue of the stack WHEN reading the alarms THEN exactly one watches its
+	// visible messages: a queue whose id marks it as a DLQ or failure queue fires as soon
+	// as it holds a message, the Notifications work queue on a backlog over 1,000 in 3 of 5.
 	marked := regexp.MustCompile(`(?i)dlq|dead|failure`)
-	n := 0
+	dead, all := 0, 0
 	for id, r := range resources {
-		if field(r, "Type") != "AWS::SQS::Queue" || !marked.MatchString(id) {
+		if field(r, "Type") != "AWS::SQS::Queue" {
 			continue
 		}
-		n++
+		all++
 		found := alarmOn("ApproximateNumberOfMessagesVisible", "QueueName",
 			obj{"Fn::GetAtt": []any{id, "QueueName"}})
 		if len(found) != 1 {
@@ -103,41 +104,27 @@ func TestDeadLetterQueueAlarms(t *testing.T) {
 			continue
 		}
 		props := field(resources[found[0]], "Properties")
+		if !marked.MatchString(id) {
+			if field(props, "Threshold") != 1000.0 || field(props, "DatapointsToAlarm") != 3.0 ||
+				field(props, "EvaluationPeriods") != 5.0 {
+				t.Errorf("queue %s alarm: got %v, want > 1000 in 3 of 5", id, props)
+			}
+			continue
+		}
+		dead++
 		if field(props, "Threshold") != 0.0 ||
 			field(props, "ComparisonOperator") != "GreaterThanThreshold" ||
 			field(props, "EvaluationPeriods") != 1.0 {
 			t.Errorf("queue %s alarm: got %v, want > 0 over one period", id, props)
 		}
 	}
-	if n < 2 {
-		t.Errorf("got %d dead-letter queues, want IngestFailures and NotificationsDLQ", n)
+	if dead < 2 {
+		t.Errorf("got %d dead-letter queues, want IngestFailures and NotificationsDLQ", dead)
 	}
-}
-
-func TestEveryQueueHasADepthAlarm(t *testing.T) {
-	// GIVEN every queue of the stack WHEN reading the alarms THEN one watches its visible
-	// messages: the work queue on a backlog, the dead-letter queues on any message.
-	n := 0
-	for id, r := range resources {
-		if field(r, "Type") != "AWS::SQS::Queue" {
-			continue
-		}
-		n++
-		found := alarmOn("ApproximateNumberOfMessagesVisible", "QueueName",
-			obj{"Fn::GetAtt": []any{id, "QueueName"}})
-		if len(found) != 1 {
-			t.Errorf("queue %s: got depth alarms %v, want 1", id, found)
-		}
+	if all != 3 {
+		t.Errorf("got %d queues, want Notifications and the two dead-letter queues", all)
 	}
-	if n != 3 {
-		t.Errorf("got %d queues, want Notifications and the two dead-letter queues", n)
-	}
-	id := logicalID(t, "AWS::CloudWatch::Alarm", "NotificationsBacklogAlarm")
-	props := field(resources[id], "Properties")
-	if field(props, "Threshold") != 1000.0 || field(props, "DatapointsToAlarm") != 3.0 ||
-		field(props, "EvaluationPeriods") != 5.0 {
-		t.Errorf("NotificationsBacklog: got %v, want > 1000 in 3 of 5", props)
-	}
+	logicalID(t, "AWS::CloudWatch::Alarm", "NotificationsBacklogAlarm")
 }
 
 func TestFunctionAlarms(t *testing.T) {
@@ -205,7 +192,8 @@ func TestPipelineAlarms(t *testing.T) {
 			t.Errorf("got expressions %q, want failed / (sent + failed)", exprs)
 		}
 		if strings.Join(names, ",") != "NotificationsFailed,NotificationsSent" {
-			t.Errorf("got adpulse metrics %v, want NotificationsFailed and NotificationsSent", names)
+			t.Errorf("got adpulse metrics %v, want NotificationsFailed and NotificationsSent",
+				names)
 		}
 	})
 }

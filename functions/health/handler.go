@@ -120,7 +120,8 @@ func (h *Handler) log() *slog.Logger {
 func Tables(db *dynamodb.Client, names ...string) Check {
 	return func(ctx context.Context) error {
 		for _, name := range names {
-			out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+			out, err := db.DescribeTable(ctx,
+				&dynamodb.DescribeTableInput{TableName: aws.String(name)})
 			if err != nil {
 				return err
 			}

@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -24,17 +23,7 @@ import (
 func stack(t *testing.T, cfg aws.Config) map[string]string {
 	t.Helper()
 	ctx := context.Background()
-	db := dynamodb.NewFromConfig(cfg)
-	if _, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName: aws.String("Aggregates"),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash}},
-		BillingMode: types.BillingModePayPerRequest,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	kumotest.CreateTable(t, dynamodb.NewFromConfig(cfg), "Aggregates", "pk", "")
 	if _, err := kinesis.NewFromConfig(cfg).CreateStream(ctx, &kinesis.CreateStreamInput{
 		StreamName: aws.String("Events"), ShardCount: aws.Int32(1)}); err != nil {
 		t.Fatal(err)

@@ -78,12 +78,8 @@ func newHandlerOn(cfg aws.Config, getenv func(string) string) (*Handler, error) 
 	}, nil
 }
 
+// split returns the comma-separated names of s (table names and queue URLs hold neither
+// commas nor spaces).
 func split(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }

@@ -225,7 +225,7 @@ func recordChannel(ctx context.Context, typ notify.ChannelType, state channelSta
 		return
 	}
 
-	ch := metrics.Dim("Channel", string(typ))
-	metrics.From(ctx).Count("NotificationsSent", sent, ch)
-	metrics.From(ctx).Count("NotificationsFailed", failed, ch)
+	m, ch := metrics.From(ctx), metrics.Dim("Channel", string(typ))
+	m.Count("NotificationsSent", sent, ch)
+	m.Count("NotificationsFailed", failed, ch)
 }

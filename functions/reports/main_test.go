@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/adpulse/adpulse/shared/aggregate"
@@ -51,8 +50,8 @@ func newEnv(t *testing.T, now time.Time) *env {
 	cfg := kumotest.Start(t)
 	ctx := context.Background()
 	e := &env{db: dynamodb.NewFromConfig(cfg)}
-	createTable(t, e.db, "Aggregates", "pk", "sk")
-	createTable(t, e.db, "EventClaims", "pk", "")
+	kumotest.CreateTable(t, e.db, "Aggregates", "pk", "sk")
+	kumotest.CreateTable(t, e.db, "EventClaims", "pk", "")
 	if _, err := e.db.CreateTable(ctx, campaign.TableInput("Campaigns")); err != nil {
 		t.Fatalf("create campaigns table: %v", err)
 	}
@@ -76,27 +75,6 @@ func newEnv(t *testing.T, now time.Time) *env {
 		Now: func() time.Time { return now }}, Log: discard}
 	e.shards = []*stream{newStream("shardId-000000000000"), newStream("shardId-000000000001")}
 	return e
-}
-
-func createTable(t *testing.T, db *dynamodb.Client, name, pk, sk string) {
-	t.Helper()
-	in := &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(pk), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(pk), KeyType: types.KeyTypeHash}},
-	}
-	if sk != "" {
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
-			AttributeName: aws.String(sk), AttributeType: types.ScalarAttributeTypeS})
-		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{
-			AttributeName: aws.String(sk), KeyType: types.KeyTypeRange})
-	}
-	if _, err := db.CreateTable(context.Background(), in); err != nil {
-		t.Fatalf("create table %s: %v", name, err)
-	}
 }
 
 // stream hands out Kinesis records with growing sequence numbers, as one shard would.

@@ -42,8 +42,8 @@ func newEnv(t *testing.T) *env {
 	ctx := context.Background()
 	e := &env{db: dynamodb.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg)}
 
-	createTable(t, e.db, "Aggregates", "pk", "sk")
-	createTable(t, e.db, "EventClaims", "pk", "")
+	kumotest.CreateTable(t, e.db, "Aggregates", "pk", "sk")
+	kumotest.CreateTable(t, e.db, "EventClaims", "pk", "")
 	q, err := e.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("failures")})
 	if err != nil {
 		t.Fatalf("create queue: %v", err)
@@ -58,27 +58,6 @@ func newEnv(t *testing.T) *env {
 	}
 	e.reader = &totals.Reader{DB: e.db, Table: "Aggregates"}
 	return e
-}
-
-func createTable(t *testing.T, db *dynamodb.Client, name, pk, sk string) {
-	t.Helper()
-	in := &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(pk), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String(pk), KeyType: types.KeyTypeHash}},
-	}
-	if sk != "" {
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
-			AttributeName: aws.String(sk), AttributeType: types.ScalarAttributeTypeS})
-		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{
-			AttributeName: aws.String(sk), KeyType: types.KeyTypeRange})
-	}
-	if _, err := db.CreateTable(context.Background(), in); err != nil {
-		t.Fatalf("create table %s: %v", name, err)
-	}
 }
 
 // stream hands out Kinesis records with growing sequence numbers, as one shard would.

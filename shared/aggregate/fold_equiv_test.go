@@ -91,7 +91,8 @@ func TestFoldMatchesPerRowFold(t *testing.T) {
 				gc, wc := g.contribs[j], w.contribs[j]
 				if gc.seq != wc.seq || gc.add.Impressions != wc.add.Impressions ||
 					gc.add.Clicks != wc.add.Clicks || gc.add.Conversions != wc.add.Conversions ||
-					!sameMoney(gc.add.Spend, wc.add.Spend) || !sameMoney(gc.add.Value, wc.add.Value) {
+					!sameMoney(gc.add.Spend, wc.add.Spend) ||
+					!sameMoney(gc.add.Value, wc.add.Value) {
 					t.Fatalf("cutoff %q: row %s %s contrib %d is %+v, want %+v",
 						cutoff, g.pk, g.sk, j, gc, wc)
 				}

@@ -98,7 +98,8 @@ func decode(data []byte, src string, now time.Time) (Event, error) {
 func parseTime(raw json.RawMessage) (time.Time, *FieldError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
-		return time.Time{}, fieldErr("occurred_at", "required (RFC 3339 text or epoch milliseconds)")
+		return time.Time{}, fieldErr("occurred_at",
+			"required (RFC 3339 text or epoch milliseconds)")
 	}
 	if raw[0] == '"' {
 		var s string
