@@ -26,12 +26,6 @@ var nagSuppressions = []nagSuppression{
 	{id: "AwsSolutions-IAM5", appliesTo: []string{"Resource::<CampaignsEB561EE0.Arn>/index/*"},
 		reason: "queries by any local index of the Campaigns table only (by_created, " +
 			"by_updated, by_name); the wildcard is limited to that one table's indexes"},
-	{id: "AwsSolutions-IAM5", appliesTo: []string{"Resource::*"}, paths: functionPolicies(
-		"Admin", "Aggregate", "Auth", "Authorizer", "CampaignsFunction", "Caps", "Decide",
-		"Health", "Ingest", "Notifier", "Reports", "RulesFunction"),
-		reason: "active tracing lets each function put X-Ray trace segments and telemetry " +
-			"(xray:PutTraceSegments, xray:PutTelemetryRecords), which have no resource " +
-			"to scope to; only the functions' default policies are exempted"},
 	{id: "AwsSolutions-APIG4", reason: "management routes use the Lambda token authorizer, " +
 		"ingest and decide authenticate an API key in the function (hash lookup in ApiKeys); " +
 		"sign-in, JWKS, health and CORS preflight are public by design (docs/auth.md)"},
@@ -54,19 +48,24 @@ var nagSuppressions = []nagSuppression{
 			"(infra/storage.go)"},
 }
 
-// functionPolicies returns the construct paths of the default role policies of the
-// functions with the given construct ids.
-func functionPolicies(ids ...string) []string {
-	paths := make([]string, len(ids))
-	for i, id := range ids {
-		paths[i] = "/AdpulseStack/" + id + "/ServiceRole/DefaultPolicy/Resource"
+// tracingSuppression accepts the X-Ray statement that active tracing adds to the default
+// policy of every function of fns.
+func tracingSuppression(fns functions) nagSuppression {
+	var paths []string
+	for _, nf := range fns.all() {
+		paths = append(paths, *nf.fn.Node().Path()+"/ServiceRole/DefaultPolicy/Resource")
 	}
-	return paths
+	return nagSuppression{id: "AwsSolutions-IAM5", appliesTo: []string{"Resource::*"},
+		paths: paths,
+		reason: "active tracing lets each function put X-Ray trace segments and telemetry " +
+			"(xray:PutTraceSegments, xray:PutTelemetryRecords), which have no resource " +
+			"to scope to; only the functions' default policies are exempted"}
 }
 
-// addNagSuppressions records nagSuppressions on stack as cdk-nag metadata.
-func addNagSuppressions(stack awscdk.Stack) {
-	for _, s := range nagSuppressions {
+// addNagSuppressions records nagSuppressions, and the tracing one of fns, on stack as
+// cdk-nag metadata.
+func addNagSuppressions(stack awscdk.Stack, fns functions) {
+	for _, s := range append(nagSuppressions, tracingSuppression(fns)) {
 		sup := &cdknag.NagPackSuppression{Id: jsii.String(s.id), Reason: jsii.String(s.reason)}
 		if len(s.appliesTo) > 0 {
 			var applies []any

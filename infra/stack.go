@@ -86,7 +86,7 @@ func NewAdpulseStack(
 	addOutputs(stack, st, api.Url())
 
 	// Accepted cdk-nag AwsSolutions findings, each with its reason (infra/nag.go).
-	addNagSuppressions(stack)
+	addNagSuppressions(stack, fns)
 	return stack
 }
 
