@@ -29,6 +29,7 @@ func TestLeastPrivilege(t *testing.T) {
 			dynamo: []string{
 				"dynamodb:GetItem on Aggregates", "dynamodb:GetItem on EventClaims",
 				"dynamodb:PutItem on EventClaims", "dynamodb:Query on Aggregates",
+				"dynamodb:Query on EventClaims",
 				"dynamodb:UpdateItem on Aggregates",
 				// Rule evaluation: rules, states, campaigns (also capping's time zones).
 				"dynamodb:GetItem on Rules", "dynamodb:PutItem on Rules",
@@ -38,6 +39,7 @@ func TestLeastPrivilege(t *testing.T) {
 				"dynamodb:Query on Capping", "dynamodb:UpdateItem on Capping",
 			},
 			need: []string{"sqs:SendMessage on IngestFailures", "kinesis:GetRecords on Events",
+				"kinesis:ListShards on Events",
 				"sqs:SendMessage on Notifications"},
 			deny: []string{"dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
 				"kinesis:PutRecord", "kinesis:PutRecords"},

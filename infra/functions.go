@@ -107,10 +107,13 @@ func grantLeastPrivilege(fns functions, st storage) {
 	st.stream.GrantWrite(fns.ingest)
 	allow(fns.ingest, st.apiKeys.TableArn(), "dynamodb:GetItem")
 
-	// Aggregate updates rows under a watermark condition, claims event_ids, reports poison.
+	// Aggregate updates rows under a watermark condition, reads and appends to the
+	// de-duplication log, reports poison. The stream mapping grants kinesis:ListShards,
+	// with which it finds a shard's parents after resharding.
 	allow(fns.aggregate, st.aggregates.TableArn(),
 		"dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query")
-	allow(fns.aggregate, st.claims.TableArn(), "dynamodb:PutItem", "dynamodb:GetItem")
+	allow(fns.aggregate, st.claims.TableArn(),
+		"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")
 	st.failures.GrantSendMessages(fns.aggregate)
 
 	grantManagement(fns, st)

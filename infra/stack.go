@@ -100,7 +100,7 @@ func addOutputs(stack awscdk.Stack, st storage, apiURL *string) {
 		{"StreamName", "Kinesis stream of ingested event records", st.stream.StreamName()},
 		{"AggregatesTableName", "DynamoDB table of per-shard rollups", st.aggregates.TableName()},
 		{"ApiKeysTableName", "DynamoDB table of API key hashes", st.apiKeys.TableName()},
-		{"ClaimsTableName", "DynamoDB table of event_id claims (dedup)", st.claims.TableName()},
+		{"ClaimsTableName", "DynamoDB table of the de-duplication log", st.claims.TableName()},
 		{"FailureQueueUrl", "SQS queue of poison records, failed batches", st.failures.QueueUrl()},
 		{"AccountsTableName", "DynamoDB table of tenants, users, sessions",
 			st.accounts.TableName()},

@@ -45,7 +45,7 @@ func newStorage(stack awscdk.Stack, shardCount int) storage {
 	})
 
 	// ApiKeys and Aggregates are retained when the stack is deleted: keys are issued to
-	// customers and the aggregates are the product's data. EventClaims is a dedup cache:
+	// customers and the aggregates are the product's data. EventClaims is the dedup log:
 	// it only remembers the event_ids of the last DEDUP_WINDOW_HOURS and every item expires
 	// by TTL anyway, so nothing of value is lost when it is destroyed with the stack.
 	apiKeys := newTable(stack, "ApiKeys", tableSpec{
@@ -60,6 +60,7 @@ func newStorage(stack awscdk.Stack, shardCount int) storage {
 	})
 	claims := newTable(stack, "EventClaims", tableSpec{
 		partitionKey: "pk",
+		sortKey:      "sk",
 		ttl:          true,
 		removal:      awscdk.RemovalPolicy_DESTROY,
 	})

@@ -45,7 +45,7 @@ func PrintTable(w io.Writer, r Result) error {
 		rp.Rejected, rp.Failed, rp.Seconds, rp.EventsPerSecond, rp.P50Millis, rp.P99Millis)
 	fmt.Fprintf(w, "settled:  %.2f s after the last accepted event\n", r.Settle)
 	wr := r.Writes
-	fmt.Fprintf(w, "dynamodb: %d claim + %d rollup + %d reach writes for %d events (%d "+
+	fmt.Fprintf(w, "dynamodb: %d dedup-log + %d rollup + %d reach writes for %d events (%d "+
 		"duplicates skipped): %.3f writes per accepted event\n", wr.Claims, wr.Rows, wr.Reach,
 		wr.Events, wr.Duplicates, wr.PerEvent)
 	if len(r.Problems) > 0 {

@@ -3,12 +3,12 @@
 // table, counting each event exactly once, parks poison records on the failure queue and
 // answers with a partial batch response.
 //
-// Environment: AGGREGATES_TABLE, CLAIMS_TABLE, FAILURE_QUEUE_URL, DEDUP_WINDOW_HOURS
-// (how long an event id is remembered, default 168), LOG_LEVEL. With RULES_TABLE set it
-// also evaluates alert rules on the new totals, reading CAMPAIGNS_TABLE and sending to
-// NOTIFICATIONS_QUEUE_URL, with links under LINK_BASE. With CAPPING_TABLE set it counts
-// impressions against frequency caps (reading CAMPAIGNS_TABLE). AWS endpoints follow
-// AWS_ENDPOINT_URL when it is set.
+// Environment: AGGREGATES_TABLE, CLAIMS_TABLE (the de-duplication log), FAILURE_QUEUE_URL,
+// DEDUP_WINDOW_HOURS (how long an event id is remembered, default 168), LOG_LEVEL. With
+// RULES_TABLE set it also evaluates alert rules on the new totals, reading CAMPAIGNS_TABLE
+// and sending to NOTIFICATIONS_QUEUE_URL, with links under LINK_BASE. With CAPPING_TABLE
+// set it counts impressions against frequency caps (reading CAMPAIGNS_TABLE). AWS
+// endpoints follow AWS_ENDPOINT_URL when it is set.
 package main
 
 import (
@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/adpulse/adpulse/shared/aggregate"
@@ -80,6 +81,7 @@ func newHandler(ctx context.Context) (*aggregate.Handler, error) {
 	cfg.APIOptions = append(cfg.APIOptions, meter.Install(usage))
 	h.DB = dynamodb.NewFromConfig(cfg)
 	h.Queue = sqs.NewFromConfig(cfg)
+	h.Shards = kinesis.NewFromConfig(cfg)
 	if os.Getenv("RULES_TABLE") != "" {
 		if h.Evaluator, err = newEvaluator(h); err != nil {
 			return nil, err

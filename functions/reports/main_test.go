@@ -51,7 +51,7 @@ func newEnv(t *testing.T, now time.Time) *env {
 	ctx := context.Background()
 	e := &env{db: dynamodb.NewFromConfig(cfg)}
 	kumotest.CreateTable(t, e.db, "Aggregates", "pk", "sk")
-	kumotest.CreateTable(t, e.db, "EventClaims", "pk", "")
+	kumotest.CreateTable(t, e.db, "EventClaims", "pk", "sk")
 	if _, err := e.db.CreateTable(ctx, campaign.TableInput("Campaigns")); err != nil {
 		t.Fatalf("create campaigns table: %v", err)
 	}

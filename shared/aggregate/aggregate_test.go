@@ -43,27 +43,34 @@ func newEnv(t *testing.T) *env {
 	e := &env{db: dynamodb.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg)}
 
 	kumotest.CreateTable(t, e.db, "Aggregates", "pk", "sk")
-	kumotest.CreateTable(t, e.db, "EventClaims", "pk", "")
+	kumotest.CreateTable(t, e.db, "EventClaims", "pk", "sk")
 	q, err := e.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("failures")})
 	if err != nil {
 		t.Fatalf("create queue: %v", err)
 	}
 	e.queueURL = aws.ToString(q.QueueUrl)
 
-	e.handler = &aggregate.Handler{
+	e.handler = e.newHandler()
+	e.reader = &totals.Reader{DB: e.db, Table: "Aggregates"}
+	return e
+}
+
+// newHandler is an aggregate function in an execution environment of its own: it shares
+// the tables with every other but none of their caches.
+func (e *env) newHandler() *aggregate.Handler {
+	return &aggregate.Handler{
 		DB: e.db, Queue: e.sqs, AggregatesTable: "Aggregates", ClaimsTable: "EventClaims",
 		FailureQueueURL: e.queueURL, DedupWindow: time.Hour, MinuteRetention: time.Hour,
 		Workers: 8, Now: func() time.Time { return base.Add(time.Hour) },
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
-	e.reader = &totals.Reader{DB: e.db, Table: "Aggregates"}
-	return e
 }
 
 // stream hands out Kinesis records with growing sequence numbers, as one shard would.
 type stream struct {
 	shard string
 	next  *big.Int
+	arn   string // the stream's ARN, set on every record
 }
 
 func newStream() *stream {
@@ -75,7 +82,7 @@ func (s *stream) record(data []byte) events.KinesisEventRecord {
 	seq := s.next.String()
 	s.next.Add(s.next, big.NewInt(1000))
 	return events.KinesisEventRecord{
-		EventID: s.shard + ":" + seq, EventName: "aws:kinesis:record",
+		EventID: s.shard + ":" + seq, EventName: "aws:kinesis:record", EventSourceArn: s.arn,
 		EventSource: "aws:kinesis", EventVersion: "1.0", AwsRegion: "us-east-1",
 		Kinesis: events.KinesisRecord{
 			Data: data, SequenceNumber: seq, PartitionKey: "pk", KinesisSchemaVersion: "1.0",
@@ -168,7 +175,26 @@ type flakyDB struct {
 	aggregate.DynamoAPI
 	mu        sync.Mutex
 	failSK    map[string]bool // UpdateItem on these sort keys fails once
-	failClaim map[string]bool // PutItem of these claim keys fails once
+	failClaim map[string]bool // PutItem on these partition keys fails once
+	failQuery map[string]bool // Query of these partition keys fails once
+}
+
+// logKey is the partition key of the test shard's de-duplication log for t's minute.
+func logKey(t time.Time) string {
+	return fmt.Sprintf("log#shardId-000000000000#%d", t.Unix()/60)
+}
+
+func (f *flakyDB) Query(ctx context.Context, in *dynamodb.QueryInput,
+	opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	pk := in.ExpressionAttributeValues[":pk"].(*types.AttributeValueMemberS).Value
+	f.mu.Lock()
+	fail := f.failQuery[pk]
+	delete(f.failQuery, pk)
+	f.mu.Unlock()
+	if fail {
+		return nil, fmt.Errorf("injected throttling on query %s", pk)
+	}
+	return f.DynamoAPI.Query(ctx, in, opts...)
 }
 
 func (f *flakyDB) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput,
@@ -192,7 +218,7 @@ func (f *flakyDB) PutItem(ctx context.Context, in *dynamodb.PutItemInput,
 	delete(f.failClaim, pk)
 	f.mu.Unlock()
 	if fail {
-		return nil, fmt.Errorf("injected throttling on claim %s", pk)
+		return nil, fmt.Errorf("injected throttling on put %s", pk)
 	}
 	return f.DynamoAPI.PutItem(ctx, in, opts...)
 }

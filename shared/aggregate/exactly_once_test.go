@@ -127,8 +127,11 @@ func TestFailedWritesResumeFromLowestFailedRecord(t *testing.T) {
 			f.failSK = map[string]bool{
 				totals.MinuteSK(base.Add(2*time.Minute), "shardId-000000000000"): true}
 		}},
-		{"a claim is throttled", func(f *flakyDB, evs []event.Event) {
-			f.failClaim = map[string]bool{tenant + "#" + evs[40].EventID: true}
+		{"a de-duplication log write is throttled", func(f *flakyDB, evs []event.Event) {
+			f.failClaim = map[string]bool{logKey(evs[40].OccurredAt): true}
+		}},
+		{"a de-duplication log read is throttled", func(f *flakyDB, evs []event.Event) {
+			f.failQuery = map[string]bool{logKey(evs[40].OccurredAt): true}
 		}},
 	}
 	for _, tc := range cases {

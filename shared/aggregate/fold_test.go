@@ -1,11 +1,15 @@
 package aggregate
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/adpulse/adpulse/shared/event"
 )
@@ -76,4 +80,42 @@ func TestSeqOrder(t *testing.T) {
 			t.Errorf("padded %s < %s = %v, want %v", tc.a, tc.b, got, tc.less)
 		}
 	}
+}
+
+// nopDB answers every call at once: an empty log, every write accepted.
+type nopDB struct{ DynamoAPI }
+
+func (nopDB) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (
+	*dynamodb.QueryOutput, error) {
+	return &dynamodb.QueryOutput{}, nil
+}
+
+func (nopDB) PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (
+	*dynamodb.PutItemOutput, error) {
+	return &dynamodb.PutItemOutput{}, nil
+}
+
+func (nopDB) GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (
+	*dynamodb.GetItemOutput, error) {
+	return &dynamodb.GetItemOutput{}, nil
+}
+
+// BenchmarkDedup measures the de-duplication log's CPU work per batch: fingerprints,
+// lookups in the cached log, and encoding the new entries (DynamoDB answers at once). Each
+// round is a new execution environment, so every event is new and logged.
+func BenchmarkDedup(b *testing.B) {
+	const n = 5000
+	in := benchBatch(b, n)
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	bt := parseBatch(in, now)
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	b.ReportAllocs()
+	b.ResetTimer()
+	var writes int
+	for b.Loop() {
+		h := &Handler{DB: nopDB{}, Workers: 1, Now: func() time.Time { return now }, Log: log}
+		_, _, writes, _ = h.dedupAll(context.Background(), "", bt.items)
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(writes), "log-writes/batch")
 }

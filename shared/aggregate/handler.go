@@ -23,6 +23,8 @@ type DynamoAPI interface {
 		*dynamodb.UpdateItemOutput, error)
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (
 		*dynamodb.GetItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (
+		*dynamodb.QueryOutput, error)
 }
 
 // SQSAPI is the part of the SQS client used to park poison records.
@@ -36,9 +38,9 @@ type Handler struct {
 	DB              DynamoAPI
 	Queue           SQSAPI
 	AggregatesTable string
-	ClaimsTable     string
+	ClaimsTable     string // the de-duplication log (dedup.go) and shard lineages
 	FailureQueueURL string
-	DedupWindow     time.Duration // how long an event id is remembered
+	DedupWindow     time.Duration // how long an event id is remembered after it counted
 	MinuteRetention time.Duration // how long minute rows live after their last write
 	Workers         int           // concurrent DynamoDB writes
 	Now             func() time.Time
@@ -50,6 +52,12 @@ type Handler struct {
 
 	// Capping, when set, counts each claimed impression against frequency caps.
 	Capping *capping.Counter
+
+	// Shards, when set, finds the parents of a shard after the stream was resharded, so
+	// that a child shard reads its parents' de-duplication logs (lineage.go).
+	Shards ShardLister
+
+	dedup dedupCache // log partitions read by this execution environment
 }
 
 // Evaluator evaluates the alert rules of changed campaigns and returns the ones whose
@@ -62,7 +70,7 @@ type Evaluator interface {
 type stats struct {
 	records, events, duplicates, poison int
 	rowsWritten, rowsAlreadyApplied     int
-	claimWrites, rowWrites, reachWrites int
+	claimWrites, rowWrites, reachWrites int // claimWrites: items put in the dedup log
 	capWrites                           int
 }
 
@@ -85,8 +93,13 @@ func (h *Handler) Handle(ctx context.Context, in events.KinesisEvent) (
 		}
 	}
 
-	// Claim each event; a duplicate from another record is skipped.
-	claimed, dups, claimWrites, claimFailed := h.claimAll(ctx, b.items)
+	// Look each event up in the shard's de-duplication log; a copy of an event another
+	// record counted is skipped, and the rest are logged before they are counted.
+	var stream string
+	if len(in.Records) > 0 {
+		stream = in.Records[0].EventSourceArn
+	}
+	claimed, dups, claimWrites, claimFailed := h.dedupAll(ctx, stream, b.items)
 	st.duplicates, st.claimWrites = dups, claimWrites
 	for _, seq := range claimFailed {
 		fail.add(seq)

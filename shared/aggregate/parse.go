@@ -12,8 +12,9 @@ import (
 // item is one valid event of the batch and the record that carries it.
 type item struct {
 	seq    string // sequence number of the record
-	owner  string // "<shard>/<sequence>/<index>": who may claim the event
+	owner  string // "<shard>/<sequence>/<index>": the record that counts the event
 	shard  string
+	index  int // of the event in its record
 	tenant string
 	ev     event.Event
 }
@@ -66,7 +67,8 @@ func parseBatch(in events.KinesisEvent, now time.Time) batch {
 					index: i, data: raw, arrival: arrival})
 				continue
 			}
-			b.items = append(b.items, item{seq: seq, shard: shard, tenant: rec.TenantID, ev: e})
+			b.items = append(b.items, item{seq: seq, shard: shard, index: i,
+				tenant: rec.TenantID, ev: e})
 			owners = strconv.AppendInt(append(owners, prefix...), int64(i), 10)
 			ends = append(ends, len(owners))
 		}

@@ -46,7 +46,7 @@ func newEnv(t *testing.T) *env {
 	db, q := dynamodb.NewFromConfig(cfg), sqs.NewFromConfig(cfg)
 	for _, in := range []*dynamodb.CreateTableInput{rules.TableInput("Rules"),
 		campaign.TableInput("Campaigns"), table("Aggregates", "pk", "sk"),
-		table("EventClaims", "pk", "")} {
+		table("EventClaims", "pk", "sk")} {
 		if _, err := db.CreateTable(ctx, in); err != nil {
 			t.Fatal(err)
 		}

@@ -41,10 +41,11 @@ type Projection struct {
 // to the same rate, from the same measurements.
 //
 // adpulse: ingest work scales with API requests (events per request as measured), the
-// aggregate function's claim writes (DynamoDB PutItem) with events and the rest of its
-// work with its invocations, one per full ESM batch per shard and at least one per shard
-// per second (the 1 s batching window). Shards are what the measured record rate and
-// record size need. Other functions scale with events.
+// aggregate function's de-duplication log writes (DynamoDB PutItem, whose write units grow
+// with the events logged) with events and the rest of its work with its invocations, one
+// per full ESM batch per shard and at least one per shard per second (the 1 s batching
+// window). Shards are what the measured record rate and record size need. Other functions
+// scale with events.
 //
 // naive: each event costs what one measured ingest invocation costs in Lambda, one
 // 1-PUT-unit record, one write of one unit; its consumer reads batches of BatchRecords
@@ -85,7 +86,7 @@ func modelOurs(p Prices, r Run, s Scenario) Projection {
 	day.Functions = append(day.Functions,
 		scaleFunction(in, ratio(reqPerSec*secs, float64(in.Invocations)), nil),
 		scaleFunction(agg, ratio(aggPerSec*secs, float64(agg.Invocations)), func(svc, op string) float64 {
-			if svc == "DynamoDB" && op == "PutItem" { // one claim per event
+			if svc == "DynamoDB" && op == "PutItem" { // the dedup log: units per event
 				return ratio(s.EventsPerSecond*secs, ev)
 			}
 			return -1
