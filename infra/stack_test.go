@@ -302,7 +302,7 @@ func TestEventSourceMapping(t *testing.T) {
 			"EventSourceArn":                 arnOf(stream),
 			"FunctionName":                   liveFunctionName(t, "aggregate"),
 			"StartingPosition":               "TRIM_HORIZON",
-			"BatchSize":                      100,
+			"BatchSize":                      1000,
 			"MaximumBatchingWindowInSeconds": 1,
 			"BisectBatchOnFunctionError":     true,
 			"MaximumRetryAttempts":           5,

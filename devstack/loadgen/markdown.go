@@ -194,10 +194,13 @@ What sets the bill, and the knobs:
   event reaches the same shard (the partition key's salt comes from the event id), which
   is what lets one shard's log stand in for a write per event (design.md).
 - **Rollup writes** (UpdateItem, one per (campaign, rollup, shard) row per batch): set by
-  the ESM batch size (100 records) and window (1 s), the campaigns and ads per batch, and
-  PARTITION_SALTS (16): salting spreads a campaign over up to 16 hash ranges, so more
-  rows per campaign per batch. Bigger batches per shard (fewer shards, or a longer
-  window) make fewer rows per event.
+  the ESM batch size (1,000 records, what a shard takes in a second, so the 1 s window
+  closes batches) and window, the campaigns and ads per batch, and PARTITION_SALTS (16):
+  salting spreads a campaign over up to 16 hash ranges, so more rows per campaign per
+  batch. Bigger batches per shard (fewer shards, or a longer window, which costs
+  freshness) make fewer rows per event. The launch-day model keeps an invocation's rows
+  as measured while its records grow to a second of its shard: true while the campaigns
+  and ads in a batch stay as few as in the run.
 - **Kinesis**: events per record (packed by tenant, campaign and salt, at most 25 KB) set
   PUT units and bytes; at launch the shard count is set by bytes (1 MB/s per shard), not
   by records. Fewer salts make fuller records.

@@ -18,6 +18,7 @@ import (
 	"github.com/adpulse/adpulse/devstack"
 	"github.com/adpulse/adpulse/devstack/kumo"
 	"github.com/adpulse/adpulse/devstack/loadgen"
+	"github.com/adpulse/adpulse/devstack/template"
 	"github.com/adpulse/adpulse/shared/bill"
 	totalsreader "github.com/adpulse/adpulse/shared/totals"
 )
@@ -150,8 +151,26 @@ func runBench(ctx context.Context, f benchFlags) (loadgen.Report, error) {
 		}
 		r.Steps = append(r.Steps, st)
 	}
-	r.Model(bill.Scenario{EventsPerSecond: f.launchRate, Hours: 24})
+	r.Model(bill.Scenario{EventsPerSecond: f.launchRate, Hours: 24,
+		BatchRecords: streamBatchSize(stack)})
 	return r, nil
+}
+
+// streamBatchSize is the largest batch size of the template's Kinesis event source
+// mappings (the aggregate function's), 0 when there is none (the model's default).
+func streamBatchSize(stack *devstack.Stack) int {
+	tpl, vals := stack.Template()
+	ms, err := vals.Mappings()
+	if err != nil {
+		return 0
+	}
+	size := 0
+	for _, m := range ms {
+		if tpl.Resources[m.SourceID].Type == template.TypeStream {
+			size = max(size, m.BatchSize)
+		}
+	}
+	return size
 }
 
 // benchSteps lists the runs: each traffic scale, then the campaign scale.
