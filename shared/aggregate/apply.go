@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/adpulse/adpulse/shared/parallel"
 )
 
 // maxConditionRounds bounds how often one row is re-read after a failed watermark check.
@@ -25,7 +27,7 @@ const maxConditionRounds = 3
 func (h *Handler) applyAll(ctx context.Context, rows []*row) (written, applied, writes int,
 	failed []string) {
 	results := make([]applyResult, len(rows))
-	h.forEach(len(rows), func(i int) {
+	parallel.ForEach(h.Workers, len(rows), func(i int) {
 		results[i] = h.applyRow(ctx, rows[i])
 	})
 

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/adpulse/adpulse/shared/parallel"
 )
 
 // The de-duplication log remembers which events were counted without a write per event.
@@ -159,7 +161,7 @@ func (h *Handler) dedupAll(ctx context.Context, stream string, items []item) (
 
 	// Bring every partition the batch needs up to date.
 	errs := make([]error, len(order))
-	h.forEach(len(order), func(j int) {
+	parallel.ForEach(h.Workers, len(order), func(j int) {
 		errs[j] = h.refresh(ctx, stream, order[j], now)
 	})
 
@@ -191,7 +193,7 @@ func (h *Handler) dedupAll(ctx context.Context, stream string, items []item) (
 
 	// Write the new entries, one item per partition (or per maxChunk entries).
 	werrs := make([]error, len(chunks))
-	h.forEach(len(chunks), func(k int) {
+	parallel.ForEach(h.Workers, len(chunks), func(k int) {
 		werrs[k] = h.writeChunk(ctx, items, fps, chunks[k], now)
 	})
 	for k, c := range chunks {
@@ -361,25 +363,4 @@ func decodeLogItem(it map[string]types.AttributeValue, owners map[fingerprint]lo
 			index: binary.BigEndian.Uint32(b[18:22])}
 	}
 	return sk.Value, nil
-}
-
-// forEach runs fn(0..n-1) on at most h.Workers goroutines.
-func (h *Handler) forEach(n int, fn func(int)) {
-	workers := max(1, min(h.Workers, n))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/axiomhq/hyperloglog"
 
 	"github.com/adpulse/adpulse/shared/event"
+	"github.com/adpulse/adpulse/shared/parallel"
 	"github.com/adpulse/adpulse/shared/totals"
 )
 
@@ -63,7 +64,7 @@ func (h *Handler) applyReach(ctx context.Context, rows []*reachRow) (writes int,
 	failed []string) {
 	errs := make([]error, len(rows))
 	counts := make([]int, len(rows))
-	h.forEach(len(rows), func(i int) {
+	parallel.ForEach(h.Workers, len(rows), func(i int) {
 		counts[i], errs[i] = h.mergeReach(ctx, rows[i])
 	})
 	for i, err := range errs {

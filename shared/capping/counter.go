@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/adpulse/adpulse/shared/event"
+	"github.com/adpulse/adpulse/shared/parallel"
 )
 
 // Impression is one claimed impression event, as the aggregate function hands it over.
@@ -96,7 +97,7 @@ func (c *Counter) Count(ctx context.Context, imps []Impression) (CountResult, er
 		skip[i] = fails.has(i)
 	}
 	var mu sync.Mutex
-	forEach(c.workers(), len(imps), func(i int) {
+	parallel.ForEach(c.workers(), len(imps), func(i int) {
 		if skip[i] {
 			return
 		}
@@ -279,25 +280,4 @@ func (f *failures) result(res CountResult) (CountResult, error) {
 	}
 	slices.Sort(res.Failed)
 	return res, f.first
-}
-
-// forEach runs fn(0..n-1) on at most workers goroutines.
-func forEach(workers, n int, fn func(int)) {
-	workers = max(1, min(workers, n))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				fn(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
