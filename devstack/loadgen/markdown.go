@@ -79,8 +79,9 @@ What limits each number now:
 - **Freshness**: the event source mapping's 1 s batching window, then one aggregate
   invocation per shard at a time, in order (ParallelizationFactor 1, 2 shards). Each
   invocation reads the de-duplication log of each minute its events fall in, appends one
-  PutItem per such minute, and makes one UpdateItem per (campaign, rollup) row; kumo takes about 2.3 to 4.2 k such writes/s on 2 cores
-  (measured on this kind of machine), so once the accepted rate passes what the two
+  PutItem per such minute, and makes one UpdateItem per (campaign, rollup) row; kumo
+  takes about 2.3 to 4.2 k such writes/s on 2 cores (measured on this kind of machine),
+  so once the accepted rate passes what the two
   aggregators can write, a backlog builds and freshness grows with the run's length
   instead of staying near the window.
 - **Writes per event**: the de-duplication log takes one write per minute of occurred_at
