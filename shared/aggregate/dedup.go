@@ -61,8 +61,9 @@ type logOwner struct {
 	index      uint32
 }
 
-func (o logOwner) String() string {
-	return o.shard + "/" + o.seq + "/" + strconv.FormatUint(uint64(o.index), 10)
+// logOwner is the record position that carries the item's event.
+func (it *item) logOwner() logOwner {
+	return logOwner{shard: it.shard, seq: it.seq, index: uint32(it.index)}
 }
 
 // logPart is the cached log of one shard and minute, with its ancestors' entries merged in.
@@ -179,7 +180,7 @@ func (h *Handler) dedupAll(ctx context.Context, stream string, items []item) (
 			switch {
 			case !ok:
 				w.fresh = append(w.fresh, i)
-			case prev.String() == items[i].owner:
+			case prev == items[i].logOwner():
 				claimed[i] = true
 			default:
 				duplicates++
@@ -329,8 +330,7 @@ func (h *Handler) writeChunk(ctx context.Context, items []item, fps []fingerprin
 	p := c.w.part
 	p.mu.Lock()
 	for _, i := range c.idx {
-		p.owners[fps[i]] = logOwner{shard: items[i].shard, seq: items[i].seq,
-			index: uint32(items[i].index)}
+		p.owners[fps[i]] = items[i].logOwner()
 	}
 	if sk > p.last {
 		p.last = sk
