@@ -26,12 +26,11 @@ const authorizerCacheTTLSeconds = 60
 // by the Lambda authorizer, except sign-in, JWKS, the OpenAPI document and the campaign
 // CORS preflights (OPTIONS), which browsers send without a token.
 //
-// There is no per-tenant usage plan. API Gateway meters a usage plan by API Gateway API
-// keys: each tenant would need one created and attached to the plan when the tenant is
-// created (shared/accounts, which has no API Gateway client), and the authorizer would
-// have to return it as usageIdentifierKey (it does not), with the API's key source set
-// to AUTHORIZER. A plan without those keys would limit nobody, so the stage throttling
-// below is the only limit the gateway applies.
+// Each tenant's management calls are metered by the usage plan of addTenantPlan: the
+// API's key source is AUTHORIZER, so the Lambda authorizer names the tenant's API
+// Gateway key (shared/usageplan) and every guarded method requires one. The ingest and
+// decision routes keep their own x-api-key check and are limited by the stage throttling
+// below and the ingest function's reserved concurrency, not per tenant.
 func newAPI(stack awscdk.Stack, fns functions) awsapigateway.RestApi {
 	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention: awslogs.RetentionDays_ONE_MONTH,
@@ -43,6 +42,8 @@ func newAPI(stack awscdk.Stack, fns functions) awsapigateway.RestApi {
 		// Every body is passed through as binary (base64 in the proxy event), so gzip
 		// request bodies arrive intact; the functions decode them.
 		BinaryMediaTypes: jsii.Strings("*/*"),
+		// The authorizer, not the caller, says which usage plan key a request uses.
+		ApiKeySourceType: awsapigateway.ApiKeySourceType_AUTHORIZER,
 		// Access logging needs API Gateway's account-level CloudWatch role (one per region).
 		CloudWatchRole: jsii.Bool(true),
 		DeployOptions: &awsapigateway.StageOptions{
@@ -63,7 +64,46 @@ func newAPI(stack awscdk.Stack, fns functions) awsapigateway.RestApi {
 
 	addManagementRoutes(stack, api, fns)
 	addErrorResponses(api)
+	addTenantPlan(stack, api)
 	return api
+}
+
+// Per-tenant limits of the management API, CDK context keys with their defaults. The
+// per-user limit of the functions (600 a minute, shared/ratelimit) sits inside these.
+const (
+	tenantRateContext  = "tenantRateLimit" // requests per second
+	tenantBurstContext = "tenantBurstLimit"
+	tenantQuotaContext = "tenantDailyQuota" // requests per UTC day
+	tenantRateDefault  = 100
+	tenantBurstDefault = 200
+	tenantQuotaDefault = 1_000_000
+)
+
+// addTenantPlan adds the usage plan that meters each tenant's management calls, one
+// API Gateway key per tenant (`adpulse tenant create` attaches it; the stack's output
+// TenantUsagePlanId names the plan). Over the throttle a tenant gets 429 with
+// Retry-After; over the daily quota 429 until 00:00 UTC.
+func addTenantPlan(stack awscdk.Stack, api awsapigateway.RestApi) awsapigateway.UsagePlan {
+	plan := api.AddUsagePlan(jsii.String("TenantUsagePlan"), &awsapigateway.UsagePlanProps{
+		Description: jsii.String("per-tenant limits of the adpulse management API"),
+		Throttle: &awsapigateway.ThrottleSettings{
+			RateLimit:  jsii.Number(contextNumber(stack, tenantRateContext, tenantRateDefault)),
+			BurstLimit: jsii.Number(contextNumber(stack, tenantBurstContext, tenantBurstDefault)),
+		},
+		Quota: &awsapigateway.QuotaSettings{
+			Limit:  jsii.Number(contextNumber(stack, tenantQuotaContext, tenantQuotaDefault)),
+			Period: awsapigateway.Period_DAY,
+		},
+		ApiStages: &[]*awsapigateway.UsagePlanPerApiStage{
+			{Api: api, Stage: api.DeploymentStage()},
+		},
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("TenantUsagePlanId"), &awscdk.CfnOutputProps{
+		Value: plan.UsagePlanId(),
+		Description: jsii.String("usage plan for `adpulse tenant create --usage-plan` and " +
+			"`adpulse tenant attach-plan`"),
+	})
+	return plan
 }
 
 // accessLogFormat logs every standard field of a request as one JSON object.

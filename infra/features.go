@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"strconv"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -63,4 +66,26 @@ func contextString(stack awscdk.Stack, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// contextNumber returns the CDK context value key as a positive number (cdk.json gives
+// a number, -c key=value a string), or def when it is unset. A value that is not a
+// positive number stops the synthesis with a message naming the key.
+func contextNumber(stack awscdk.Stack, key string, def float64) float64 {
+	var n float64
+	switch v := stack.Node().TryGetContext(jsii.String(key)).(type) {
+	case nil:
+		return def
+	case float64:
+		n = v
+	case string:
+		var err error
+		if n, err = strconv.ParseFloat(v, 64); err != nil {
+			n = 0
+		}
+	}
+	if n <= 0 {
+		panic(fmt.Sprintf("CDK context %s: want a positive number", key))
+	}
+	return n
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -56,9 +57,12 @@ func addManagementRoutes(stack awscdk.Stack, api awsapigateway.RestApi, fns func
 			},
 			ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(authorizerCacheTTLSeconds)),
 		})
+	// A guarded method also counts against the caller's tenant in the usage plan
+	// (addTenantPlan): the authorizer returns the tenant's key.
 	guarded := &awsapigateway.MethodOptions{
 		AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
 		Authorizer:        authorizer,
+		ApiKeyRequired:    jsii.Bool(true),
 	}
 
 	addRoutes(api, fns.auth, authRoutes, nil)
@@ -115,7 +119,8 @@ var securityResponseHeaders = map[string]*string{
 
 // addErrorResponses makes API Gateway's own answers use the API's error shape, security
 // headers and request id: 401 for a missing or invalid token, 403 when the policy denies
-// the route, 429 when throttled, and every other 4xx and 5xx it produces itself.
+// the route or the tenant has no usage plan key, 429 when throttled (with Retry-After)
+// or over the daily quota, and every other 4xx and 5xx it produces itself.
 func addErrorResponses(api awsapigateway.RestApi) {
 	responses := []struct {
 		id, status, code, message string
@@ -127,6 +132,12 @@ func addErrorResponses(api awsapigateway.RestApi) {
 			awsapigateway.ResponseType_ACCESS_DENIED()},
 		{"Throttled", "429", "rate_limited", "too many requests",
 			awsapigateway.ResponseType_THROTTLED()},
+		{"QuotaExceeded", "429", "quota_exceeded",
+			"the tenant's daily request quota is used up; it resets at 00:00 UTC",
+			awsapigateway.ResponseType_QUOTA_EXCEEDED()},
+		{"NoUsagePlanKey", "403", "forbidden",
+			"the tenant is not attached to the API's usage plan",
+			awsapigateway.ResponseType_INVALID_API_KEY()},
 		{"Default4xx", "", "bad_request", "the gateway refused the request",
 			awsapigateway.ResponseType_DEFAULT_4XX()},
 		{"Default5xx", "", "internal", "internal error",
@@ -137,10 +148,18 @@ func addErrorResponses(api awsapigateway.RestApi) {
 		if r.status != "" {
 			status = jsii.String(r.status)
 		}
+		// A gateway response carries only static values: the throttle refills every
+		// second; the daily quota resets at 00:00 UTC, so retry hourly until then.
+		headers := securityResponseHeaders
+		retry := map[string]string{"Throttled": "'1'", "QuotaExceeded": "'3600'"}[r.id]
+		if retry != "" {
+			headers = maps.Clone(securityResponseHeaders)
+			headers["Retry-After"] = jsii.String(retry)
+		}
 		api.AddGatewayResponse(jsii.String(r.id), &awsapigateway.GatewayResponseOptions{
 			Type:            r.typ,
 			StatusCode:      status,
-			ResponseHeaders: &securityResponseHeaders,
+			ResponseHeaders: &headers,
 			Templates: &map[string]*string{
 				"application/json": errorBody(r.code, r.message),
 			},

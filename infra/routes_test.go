@@ -70,6 +70,8 @@ func TestGatewayResponses(t *testing.T) {
 		{"UNAUTHORIZED", "401", "unauthorized"},
 		{"ACCESS_DENIED", "403", "forbidden"},
 		{"THROTTLED", "429", "rate_limited"},
+		{"QUOTA_EXCEEDED", "429", "quota_exceeded"},
+		{"INVALID_API_KEY", "403", "forbidden"},
 		{"DEFAULT_4XX", nil, "bad_request"},
 		{"DEFAULT_5XX", nil, "internal"},
 	}
@@ -95,6 +97,53 @@ func TestGatewayResponses(t *testing.T) {
 							" includeSubDomains'",
 					}),
 				})
+			})
+		})
+	}
+}
+
+func TestTenantUsagePlan(t *testing.T) {
+	api := ref(logicalID(t, "AWS::ApiGateway::RestApi", "Api"))
+	stage := ref(logicalID(t, "AWS::ApiGateway::Stage", "ApiDeploymentStageprod"))
+
+	// GIVEN the stack WHEN reading the API THEN the authorizer names the usage plan key.
+	check(t, "key source", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::RestApi"),
+			obj{"ApiKeySourceType": "AUTHORIZER"})
+	})
+	// THEN one plan meters each tenant on the API's stage with the default limits.
+	check(t, "plan", func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::UsagePlan"), jsii.Number(1))
+		tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::UsagePlan"), obj{
+			"ApiStages": []any{like(obj{"ApiId": api, "Stage": stage})},
+			"Throttle": obj{"RateLimit": tenantRateDefault,
+				"BurstLimit": tenantBurstDefault},
+			"Quota": obj{"Limit": tenantQuotaDefault, "Period": "DAY"},
+		})
+	})
+	check(t, "plan id output", func() {
+		tmpl.HasOutput(jsii.String("TenantUsagePlanId"), obj{
+			"Value": ref(logicalID(t, "AWS::ApiGateway::UsagePlan", "ApiTenantUsagePlan"))})
+	})
+	// THEN exactly the methods behind the authorizer require a key: a public method
+	// with ApiKeyRequired would refuse every caller with 403.
+	for id, r := range resources {
+		if field(r, "Type") != "AWS::ApiGateway::Method" {
+			continue
+		}
+		custom := field(r, "Properties", "AuthorizationType") == "CUSTOM"
+		required := field(r, "Properties", "ApiKeyRequired") == true
+		if custom != required {
+			t.Errorf("%s: AuthorizationType CUSTOM %v but ApiKeyRequired %v", id, custom,
+				required)
+		}
+	}
+	// THEN a throttled caller, or one over the quota, is told when to retry.
+	for typ, after := range map[string]string{"THROTTLED": "'1'", "QUOTA_EXCEEDED": "'3600'"} {
+		check(t, "Retry-After "+typ, func() {
+			tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::GatewayResponse"), obj{
+				"ResponseType":       typ,
+				"ResponseParameters": like(obj{"gatewayresponse.header.Retry-After": after}),
 			})
 		})
 	}

@@ -10,18 +10,29 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/adpulse/adpulse/shared/accounts"
 	"github.com/adpulse/adpulse/shared/apikey"
 	"github.com/adpulse/adpulse/shared/auth"
+	"github.com/adpulse/adpulse/shared/usageplan"
 )
 
 // loadConfig is the SDK configuration; tests replace it to point at the emulator.
 var loadConfig = func(ctx context.Context) (aws.Config, error) {
 	return config.LoadDefaultConfig(ctx)
 }
+
+// newGateway returns the API Gateway client; tests replace it with a fake's.
+var newGateway = func(cfg aws.Config) usageplan.API { return apigateway.NewFromConfig(cfg) }
+
+// notAttachedHelp is printed when a tenant is left out of the usage plan.
+const notAttachedHelp = `On AWS the gateway refuses this tenant's management calls (403) until it
+is attached to the usage plan (stack output TenantUsagePlanId):
+  adpulse tenant attach-plan --tenant %s --usage-plan PLAN_ID
+`
 
 func tenantCreate(ctx context.Context, args []string, getenv func(string) string,
 	out io.Writer) error {
@@ -32,6 +43,7 @@ func tenantCreate(ctx context.Context, args []string, getenv func(string) string
 	asJSON := fs.Bool("json", false, "print the credentials as JSON")
 	accountsTable := fs.String("accounts-table", getenv("ACCOUNTS_TABLE"), "Accounts table")
 	keysTable := fs.String("api-keys-table", getenv("API_KEYS_TABLE"), "ApiKeys table")
+	planID := fs.String("usage-plan", getenv("USAGE_PLAN_ID"), "usage plan id")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("tenant create: %w\n%s", err, usage)
 	}
@@ -45,14 +57,55 @@ func tenantCreate(ctx context.Context, args []string, getenv func(string) string
 		return fmt.Errorf("load aws config: %w", err)
 	}
 	db := dynamodb.NewFromConfig(cfg)
-	creds, err := accounts.CreateTenant(ctx, accounts.Deps{
+	deps := accounts.Deps{
 		Accounts: accounts.NewStore(db, *accountsTable),
 		Keys:     apikey.NewStore(db, *keysTable),
-	}, *name, *email)
-	if err != nil {
+	}
+	if *planID != "" {
+		deps.Plan = usageplan.New(newGateway(cfg), *planID)
+	}
+	creds, err := accounts.CreateTenant(ctx, deps, *name, *email)
+	if err != nil && !errors.Is(err, accounts.ErrNotAttached) {
 		return err
 	}
-	return printCredentials(out, creds, *asJSON)
+
+	// Shown once: print the credentials even when only the attachment failed.
+	if perr := printCredentials(out, creds, *asJSON); perr != nil {
+		return perr
+	}
+	if err != nil || *planID == "" {
+		if _, perr := fmt.Fprintf(stderr, notAttachedHelp, creds.TenantID); perr != nil {
+			return perr
+		}
+	}
+	return err
+}
+
+// tenantAttachPlan attaches an existing tenant to the usage plan: for a tenant created
+// without --usage-plan, or whose attachment failed. Running it twice does no harm.
+func tenantAttachPlan(ctx context.Context, args []string, getenv func(string) string,
+	out io.Writer) error {
+	fs := flag.NewFlagSet("tenant attach-plan", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	tenant := fs.String("tenant", "", "tenant id")
+	planID := fs.String("usage-plan", getenv("USAGE_PLAN_ID"), "usage plan id")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("tenant attach-plan: %w\n%s", err, usage)
+	}
+	if *tenant == "" || *planID == "" {
+		return errors.New("tenant attach-plan: --tenant and --usage-plan (or " +
+			"USAGE_PLAN_ID, the stack output TenantUsagePlanId) are required")
+	}
+
+	cfg, err := loadConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("load aws config: %w", err)
+	}
+	if err := usageplan.New(newGateway(cfg), *planID).Attach(ctx, *tenant); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "tenant %s is metered by usage plan %s\n", *tenant, *planID)
+	return err
 }
 
 func printCredentials(out io.Writer, c accounts.Credentials, asJSON bool) error {

@@ -64,25 +64,31 @@ var (
 		"", 500}
 )
 
-// authorize runs the Lambda authorizer of route, if it has one. It returns the
-// requestContext.authorizer of the proxy event, or ok false once it has written API
-// Gateway's refusal (401 for a missing identity or an "Unauthorized" error, 403 when the
-// policy does not allow the method, 500 when the authorizer fails otherwise).
+// grant is what an authorizer's Allow gives a request.
+type grant struct {
+	context  map[string]any // requestContext.authorizer of the proxy event
+	usageKey string         // the usageIdentifierKey: the request's usage plan key
+}
+
+// authorize runs the Lambda authorizer of route, if it has one. It returns what the
+// authorizer granted, or ok false once it has written API Gateway's refusal (401 for a
+// missing identity or an "Unauthorized" error, 403 when the policy does not allow the
+// method, 500 when the authorizer fails otherwise).
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, path string,
-	route template.Route, params map[string]string, reqID string) (map[string]any, int, bool) {
+	route template.Route, params map[string]string, reqID string) (grant, int, bool) {
 	if route.AuthorizerID == "" {
-		return nil, 0, true
+		return grant{}, 0, true
 	}
 	a, known := s.api.Authorizers[route.AuthorizerID]
 	if !known {
 		s.log.Error("method names an authorizer the template lacks", "id", route.AuthorizerID)
-		return nil, s.refuse(w, authorizerFailure, reqID), false
+		return grant{}, s.refuse(w, authorizerFailure, reqID), false
 	}
 	identity := []string{a.LogicalID}
 	for _, h := range a.Headers {
 		v := r.Header.Get(h)
 		if v == "" { // API Gateway answers 401 without calling the authorizer
-			return nil, s.refuse(w, unauthorized, reqID), false
+			return grant{}, s.refuse(w, unauthorized, reqID), false
 		}
 		identity = append(identity, v)
 	}
@@ -96,21 +102,21 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, path string,
 		var fail *refusal
 		resp, fail = s.invokeAuthorizer(r, a, path, route, params, methodARN, reqID)
 		if fail != nil {
-			return nil, s.refuse(w, *fail, reqID), false
+			return grant{}, s.refuse(w, *fail, reqID), false
 		}
 		if a.TTL > 0 {
 			s.auth.put(key, resp, start.Add(a.TTL))
 		}
 	}
 	if !allows(resp.PolicyDocument, methodARN) {
-		return nil, s.refuse(w, accessDenied, reqID), false
+		return grant{}, s.refuse(w, accessDenied, reqID), false
 	}
 	ctx := map[string]any{"principalId": resp.PrincipalID,
 		"integrationLatency": time.Since(start).Milliseconds()}
 	for k, v := range resp.Context {
 		ctx[k] = v
 	}
-	return ctx, 0, true
+	return grant{context: ctx, usageKey: resp.UsageIdentifierKey}, 0, true
 }
 
 // invokeAuthorizer calls the authorizer function with a REQUEST (or TOKEN) event.

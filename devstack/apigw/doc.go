@@ -18,4 +18,11 @@
 // carries the authorizer's context and principalId in requestContext.authorizer. Answers
 // are cached by identity source for the authorizer's TTL and their policy is evaluated
 // against every later method, as API Gateway does.
+//
+// A method that requires an API key is metered by the API's usage plan: the key is the
+// authorizer's usageIdentifierKey (key source AUTHORIZER) or the x-api-key header, each
+// key with its own token bucket (the plan's rate and burst) and quota count per UTC
+// day, week or month. No key answers 403 Forbidden (INVALID_API_KEY), over the throttle
+// 429 (THROTTLED), over the quota 429 (QUOTA_EXCEEDED), in the API's gateway responses.
+// The stage's own throttle is not applied.
 package apigw

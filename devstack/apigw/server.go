@@ -43,14 +43,27 @@ type Server struct {
 	inflight atomic.Int64
 	last     atomic.Int64 // unix nanos of the last request's end
 
-	auth authCache // Lambda authorizer answers by identity source
+	auth  authCache // Lambda authorizer answers by identity source
+	plans *meters   // the API's usage plan; nil when it has none
 }
 
 // New returns a server for api; functions maps the template's function logical ids to
 // the physical names to invoke.
 func New(api template.API, functions map[string]string, inv Invoker, log *slog.Logger) *Server {
-	return &Server{api: api, functions: functions, inv: inv, log: log.With("api", api.ID),
+	s := &Server{api: api, functions: functions, inv: inv, log: log.With("api", api.ID),
 		router: newRouter(api.Routes), timeout: IntegrationTimeout}
+	if len(api.UsagePlans) > 0 {
+		// A key belongs to one plan; locally every key is taken to be in the first.
+		s.plans = newMeters(api.UsagePlans[0])
+	}
+	return s
+}
+
+// SetClock replaces the clock of the usage plan's throttle and quota (tests).
+func (s *Server) SetClock(now func() time.Time) {
+	if s.plans != nil {
+		s.plans.now = now
+	}
 }
 
 // SetTimeout replaces the 29 s integration timeout (tests).
@@ -138,12 +151,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, reqID string) int
 	if err != nil {
 		return writeMessage(w, http.StatusRequestEntityTooLarge, "Request Too Long")
 	}
-	authorizer, status, ok := s.authorize(w, r, path, route, params, reqID)
+	g, status, ok := s.authorize(w, r, path, route, params, reqID)
 	if !ok {
 		return status
 	}
+	if status, ok := s.meter(w, r, route, g.usageKey, reqID); !ok {
+		return status
+	}
 	ev := s.event(r, path, route, params, body, reqID)
-	ev.RequestContext.Authorizer = authorizer
+	ev.RequestContext.Authorizer = g.context
 	payload, err := json.Marshal(ev)
 	if err != nil || len(payload) > maxInvokePayload {
 		s.log.Warn("invoke payload over Lambda's 6 MB limit", "bytes", len(payload))

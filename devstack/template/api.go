@@ -1,6 +1,7 @@
 package template
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -22,6 +23,22 @@ type API struct {
 	// GatewayResponses are the API's customised error answers by response type
 	// (UNAUTHORIZED, ACCESS_DENIED, ...).
 	GatewayResponses map[string]GatewayResponse
+
+	// KeySource is where API Gateway reads a request's usage plan key: HEADER (the
+	// x-api-key header, the default) or AUTHORIZER (the authorizer's usageIdentifierKey).
+	KeySource string
+	// UsagePlans are the usage plans that name the API.
+	UsagePlans []UsagePlan
+}
+
+// UsagePlan is an AWS::ApiGateway::UsagePlan: a throttle and a quota that API Gateway
+// applies to each API key of the plan separately. Zero fields are unlimited.
+type UsagePlan struct {
+	LogicalID   string
+	RateLimit   float64 // requests per second, refilled continuously
+	BurstLimit  int     // requests at once (the bucket's size)
+	QuotaLimit  int     // requests per QuotaPeriod
+	QuotaPeriod string  // DAY, WEEK or MONTH
 }
 
 // Route is one AWS_PROXY method of a REST API.
@@ -34,6 +51,8 @@ type Route struct {
 	// AuthorizerID is the logical id of the Lambda authorizer guarding the method
 	// (AuthorizationType CUSTOM); empty for an unguarded method.
 	AuthorizerID string
+	// APIKeyRequired: the request must carry a key of one of the API's usage plans.
+	APIKeyRequired bool
 }
 
 // Authorizer is an AWS::ApiGateway::Authorizer of type TOKEN or REQUEST.
@@ -58,11 +77,15 @@ type GatewayResponse struct {
 func (v *Values) APIs() ([]API, error) {
 	var out []API
 	for _, id := range v.tpl.LogicalIDs(TypeRestAPI) {
-		var p struct{ BinaryMediaTypes []string }
+		var p struct {
+			BinaryMediaTypes []string
+			ApiKeySourceType string
+		}
 		if err := v.tpl.Properties(id, &p); err != nil {
 			return nil, err
 		}
-		api := API{LogicalID: id, ID: v.Name(id), Stage: v.stageOf(id)}
+		api := API{LogicalID: id, ID: v.Name(id), Stage: v.stageOf(id),
+			KeySource: cmp.Or(p.ApiKeySourceType, "HEADER")}
 		for _, t := range p.BinaryMediaTypes {
 			api.BinaryMediaTypes = append(api.BinaryMediaTypes, strings.ReplaceAll(t, "~1", "/"))
 		}
@@ -75,6 +98,9 @@ func (v *Values) APIs() ([]API, error) {
 			return nil, fmt.Errorf("rest api %s: %w", id, err)
 		}
 		if api.GatewayResponses, err = v.gatewayResponsesOf(id); err != nil {
+			return nil, fmt.Errorf("rest api %s: %w", id, err)
+		}
+		if api.UsagePlans, err = v.usagePlansOf(id); err != nil {
 			return nil, fmt.Errorf("rest api %s: %w", id, err)
 		}
 		out = append(out, api)
@@ -108,6 +134,7 @@ type methodProps struct {
 	RestAPIID         json.RawMessage `json:"RestApiId"`
 	AuthorizationType string
 	AuthorizerID      json.RawMessage `json:"AuthorizerId"`
+	APIKeyRequired    bool            `json:"ApiKeyRequired"`
 	Integration       struct {
 		Type string
 		URI  json.RawMessage `json:"Uri"`
@@ -162,7 +189,7 @@ func (v *Values) route(p methodProps) (Route, error) {
 		return Route{}, fmt.Errorf("integration uri %q names no function of the template", uri)
 	}
 	r := Route{ResourceID: res, Path: path, Method: strings.ToUpper(p.HTTPMethod),
-		FunctionID: fn}
+		FunctionID: fn, APIKeyRequired: p.APIKeyRequired}
 	if p.AuthorizationType == "CUSTOM" {
 		if r.AuthorizerID, err = v.ResolveString(p.AuthorizerID); err != nil {
 			return Route{}, fmt.Errorf("AuthorizerId: %w", err)
@@ -271,6 +298,38 @@ func (v *Values) gatewayResponsesOf(apiID string) (map[string]GatewayResponse, e
 			}
 		}
 		out[p.ResponseType] = r
+	}
+	return out, nil
+}
+
+// usagePlansOf returns the usage plans with a stage of rest API apiID.
+func (v *Values) usagePlansOf(apiID string) ([]UsagePlan, error) {
+	var out []UsagePlan
+	for _, id := range v.tpl.LogicalIDs(TypeUsagePlan) {
+		var p struct {
+			APIStages []struct {
+				APIID json.RawMessage `json:"ApiId"`
+			} `json:"ApiStages"`
+			Throttle struct {
+				RateLimit  float64
+				BurstLimit int
+			}
+			Quota struct {
+				Limit  int
+				Period string
+			}
+		}
+		if err := v.tpl.Properties(id, &p); err != nil {
+			return nil, fmt.Errorf("usage plan %s: %w", id, err)
+		}
+		for _, st := range p.APIStages {
+			if api, err := v.ResolveString(st.APIID); err == nil && api == v.Name(apiID) {
+				out = append(out, UsagePlan{LogicalID: id, RateLimit: p.Throttle.RateLimit,
+					BurstLimit: p.Throttle.BurstLimit, QuotaLimit: p.Quota.Limit,
+					QuotaPeriod: p.Quota.Period})
+				break
+			}
+		}
 	}
 	return out, nil
 }

@@ -93,9 +93,22 @@ func checkGuards(t *testing.T, api template.API) {
 		case guarded && (a.Type != "REQUEST" || a.TTL.Seconds() != 60 ||
 			strings.Join(a.Headers, ",") != "Authorization" || a.FunctionID == ""):
 			t.Errorf("authorizer %+v", a)
+		case r.APIKeyRequired != guarded:
+			t.Errorf("%s %s: APIKeyRequired %v, guarded %v", r.Method, r.Path,
+				r.APIKeyRequired, guarded)
 		}
 	}
-	for _, typ := range []string{"UNAUTHORIZED", "ACCESS_DENIED"} {
+	// The guarded routes are metered per tenant by one usage plan.
+	if api.KeySource != "AUTHORIZER" || len(api.UsagePlans) != 1 {
+		t.Fatalf("key source %q, usage plans %+v; want AUTHORIZER and one plan",
+			api.KeySource, api.UsagePlans)
+	}
+	if p := api.UsagePlans[0]; p.RateLimit <= 0 || p.BurstLimit <= 0 || p.QuotaLimit <= 0 ||
+		p.QuotaPeriod != "DAY" {
+		t.Errorf("usage plan %+v: want a throttle and a daily quota", p)
+	}
+	for _, typ := range []string{"UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED",
+		"QUOTA_EXCEEDED", "INVALID_API_KEY"} {
 		if gr := api.GatewayResponses[typ]; gr.Template == "" || gr.Status == 0 {
 			t.Errorf("gateway response %s = %+v", typ, gr)
 		}

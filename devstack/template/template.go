@@ -23,6 +23,7 @@ const (
 	TypeRole        = "AWS::IAM::Role"
 	TypeAuthorizer  = "AWS::ApiGateway::Authorizer"
 	TypeGatewayResp = "AWS::ApiGateway::GatewayResponse"
+	TypeUsagePlan   = "AWS::ApiGateway::UsagePlan"
 	TypeSecret      = "AWS::SecretsManager::Secret"
 )
 

@@ -14,6 +14,7 @@ import (
 	"github.com/adpulse/adpulse/shared/accounts"
 	"github.com/adpulse/adpulse/shared/auth"
 	"github.com/adpulse/adpulse/shared/principal"
+	"github.com/adpulse/adpulse/shared/usageplan"
 )
 
 // ErrUnauthorized is the error API Gateway turns into a 401. Its text must be exactly
@@ -99,6 +100,9 @@ func (h *Handler) authorize(ctx context.Context,
 				Effect: "Allow", Resource: []string{resource}}},
 		},
 		Context: p.Context(),
+		// The tenant's meter in the API's usage plan (key source AUTHORIZER): every
+		// user of a tenant draws on the same per-tenant throttle and quota.
+		UsageIdentifierKey: usageplan.KeyValue(u.TenantID),
 	}, p, "allowed", nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/adpulse/adpulse/shared/accounts"
 	"github.com/adpulse/adpulse/shared/auth"
 	"github.com/adpulse/adpulse/shared/principal"
+	"github.com/adpulse/adpulse/shared/usageplan"
 )
 
 // users is an in-memory UserReader that counts reads.
@@ -74,6 +75,17 @@ func TestAllowCarriesThePrincipal(t *testing.T) {
 	if resp.PrincipalID != "u_1" || len(st) != 1 || st[0].Effect != "Allow" ||
 		st[0].Resource[0] != want || st[0].Action[0] != "execute-api:Invoke" {
 		t.Errorf("policy: got %+v, want Allow on %s", resp, want)
+	}
+	// Every user of tenant t_a is metered under t_a's key of the usage plan.
+	if got, want := resp.UsageIdentifierKey, usageplan.KeyValue("t_a"); got != want {
+		t.Errorf("usageIdentifierKey = %q, want the tenant's %q", got, want)
+	}
+	tok3 := issue(auth.Subject{UserID: "u_3", TenantID: "t_a", Role: principal.Analyst})
+	resp3, err := h.Handle(context.Background(),
+		request(map[string]string{"Authorization": "Bearer " + tok3}))
+	if err != nil || resp3.UsageIdentifierKey != resp.UsageIdentifierKey {
+		t.Errorf("second user of t_a: key %q, %v; want %q", resp3.UsageIdentifierKey, err,
+			resp.UsageIdentifierKey)
 	}
 
 	// The functions read the context back with principal.FromRequest.

@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -61,6 +62,57 @@ func TestCreateTenant(t *testing.T) {
 			_, err := accounts.CreateTenant(ctx, d, tc.tenant, tc.email)
 			if !errors.Is(err, tc.want) {
 				t.Errorf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// recordingPlan records attachments and fails when told to.
+type recordingPlan struct {
+	attached []string
+	err      error
+}
+
+func (p *recordingPlan) Attach(_ context.Context, tenantID string) error {
+	if p.err != nil {
+		return p.err
+	}
+	p.attached = append(p.attached, tenantID)
+	return nil
+}
+
+func TestCreateTenantAttachesTheUsagePlan(t *testing.T) {
+	tests := []struct {
+		name       string
+		attachErr  error
+		wantErr    error
+		wantAttach bool
+	}{
+		{name: "attached", wantAttach: true},
+		{name: "attach fails: credentials kept", attachErr: errors.New("gateway down"),
+			wantErr: accounts.ErrNotAttached},
+	}
+	d := newDeps(t)
+	ctx := context.Background()
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := &recordingPlan{err: tc.attachErr}
+			d.Plan = plan
+			email := fmt.Sprintf("plan%d@example.com", i)
+
+			creds, err := accounts.CreateTenant(ctx, d, "Planned", email)
+
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if tc.wantAttach && (len(plan.attached) != 1 || plan.attached[0] != creds.TenantID) {
+				t.Errorf("attached %v, want [%s]", plan.attached, creds.TenantID)
+			}
+			// Even when attaching failed, the shown-once password signs in.
+			u, err := d.Accounts.UserByEmail(ctx, email)
+			if err != nil || password.Verify(u.PasswordHash, creds.AdminPassword) != nil ||
+				u.TenantID != creds.TenantID {
+				t.Errorf("admin of %+v: %+v, %v", creds, u, err)
 			}
 		})
 	}

@@ -18,7 +18,22 @@ type Deps struct {
 	Accounts *Store
 	Keys     *apikey.Store
 	Hash     password.Params // zero value: password.Default
+
+	// Plan meters the tenant's management API calls (a usageplan.Plan). Nil leaves the
+	// tenant out of every usage plan, which only a local stack tolerates: on AWS the
+	// gateway refuses a tenant's management calls with 403 until it is attached.
+	Plan UsagePlan
 }
+
+// UsagePlan attaches a tenant to the API's usage plan; attaching twice is no error.
+type UsagePlan interface {
+	Attach(ctx context.Context, tenantID string) error
+}
+
+// ErrNotAttached means the tenant was created but not attached to the usage plan. The
+// credentials returned with it are valid; attaching again (`adpulse tenant attach-plan`)
+// completes the tenant.
+var ErrNotAttached = errors.New("tenant not attached to the usage plan")
 
 // Credentials are the secrets of a new tenant, shown once and never stored in clear.
 type Credentials struct {
@@ -45,9 +60,10 @@ func ValidateEmail(s string) error {
 }
 
 // CreateTenant creates a tenant, its first admin with a generated password and an ingest
-// API key, and returns their credentials. The tenant and admin are written in one
-// transaction; if the key cannot be created afterwards the error says so and an admin
-// creates one through the API.
+// API key, attaches it to d.Plan, and returns their credentials. The tenant and admin
+// are written in one transaction; if the key cannot be created afterwards the error says
+// so and an admin creates one through the API. If only the attachment fails, the
+// credentials come back with an error wrapping ErrNotAttached, so they are not lost.
 func CreateTenant(ctx context.Context, d Deps, name, email string) (Credentials, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 {
@@ -82,6 +98,13 @@ func CreateTenant(ctx context.Context, d Deps, name, email string) (Credentials,
 		return Credentials{}, fmt.Errorf("tenant %s created without an ingest key: %w", t.ID,
 			err)
 	}
-	return Credentials{TenantID: t.ID, TenantName: name, AdminUserID: admin.ID,
-		AdminEmail: admin.Email, AdminPassword: pw, APIKeyID: rec.KeyID, APIKey: key}, nil
+	creds := Credentials{TenantID: t.ID, TenantName: name, AdminUserID: admin.ID,
+		AdminEmail: admin.Email, AdminPassword: pw, APIKeyID: rec.KeyID, APIKey: key}
+
+	if d.Plan != nil {
+		if err := d.Plan.Attach(ctx, t.ID); err != nil {
+			return creds, fmt.Errorf("tenant %s: %w: %w", t.ID, ErrNotAttached, err)
+		}
+	}
+	return creds, nil
 }
