@@ -22,6 +22,8 @@ require (
 
 require github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
 
+require github.com/klauspost/compress v1.20.5
+
 require (
 	github.com/Masterminds/semver/v3 v3.5.0 // indirect
 	github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream v1.7.27 // indirect
