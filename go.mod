@@ -22,7 +22,10 @@ require (
 
 require github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
 
-require github.com/aws/aws-sdk-go-v2/service/apigateway v1.40.2
+require (
+	github.com/aws/aws-sdk-go-v2/service/apigateway v1.40.2
+	github.com/klauspost/compress v1.20.5
+)
 
 require (
 	github.com/Masterminds/semver/v3 v3.5.0 // indirect

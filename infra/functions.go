@@ -79,6 +79,7 @@ func newPipelineFunctions(stack awscdk.Stack, st storage,
 			"STREAM_NAME":     st.stream.StreamName(),
 			"API_KEYS_TABLE":  st.apiKeys.TableName(),
 			"PARTITION_SALTS": jsii.String("16"),
+			"RECORD_CODEC":    jsii.String("s2"),
 			"LOG_LEVEL":       jsii.String("info"),
 		},
 	})

@@ -185,6 +185,7 @@ func TestFunctions(t *testing.T) {
 				"STREAM_NAME":     ref(logicalID(t, "AWS::Kinesis::Stream", "Events")),
 				"API_KEYS_TABLE":  ref(logicalID(t, "AWS::DynamoDB::Table", "ApiKeys")),
 				"PARTITION_SALTS": literal("16"),
+				"RECORD_CODEC":    literal("s2"),
 				"LOG_LEVEL":       literal("info"),
 			}
 		}},

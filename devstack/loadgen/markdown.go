@@ -199,12 +199,19 @@ What sets the bill, and the knobs:
   closes batches) and window, the campaigns and ads per batch, and PARTITION_SALTS (16):
   salting spreads a campaign over up to 16 hash ranges, so more rows per campaign per
   batch. Bigger batches per shard (fewer shards, or a longer window, which costs
-  freshness) make fewer rows per event. The launch-day model keeps an invocation's rows
-  as measured while its records grow to a second of its shard: true while the campaigns
-  and ads in a batch stay as few as in the run.
-- **Kinesis**: events per record (packed by tenant, campaign and salt, at most 25 KB) set
-  PUT units and bytes; at launch the shard count is set by bytes (1 MB/s per shard), not
-  by records. Fewer salts make fuller records.
+  freshness) make fewer rows per event. At launch the rollup writes are shards x rows per
+  invocation, so the shard count is the lever. The launch-day model keeps an
+  invocation's rows as measured while its records grow to a second of its shard: true
+  while the campaigns and ads in a batch stay as few as in the run (the 10x campaigns run
+  shows what many campaigns per batch cost).
+- **Kinesis**: events per record (packed by tenant, campaign and salt, at most 25 KB of
+  JSON) set PUT units and records/s; records are S2-compressed (RECORD_CODEC, about 2.2
+  times smaller), and the launch shard count is the larger of bytes / 1 MB/s (exact bytes
+  from the meter) and records / 1,000/s. Compressing does not change the records/s: at
+  about 8 events per record the record limit alone would need 14 shards. Fewer salts would
+  make fuller records, but moving an event id to another partition key moves its copies
+  to another shard's de-duplication log (design.md), so the salt count is not changed on
+  a live stream.
 - **API Gateway**: one REST request per batch of up to 500 events; senders that batch
   less pay proportionally more ($3.50 per million requests).
 - **Lambda**: GB-seconds are the bootstraps' billed duration measured here against kumo,

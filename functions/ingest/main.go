@@ -4,7 +4,9 @@
 //
 // Environment: STREAM_NAME (the stream), API_KEYS_TABLE (the keys table),
 // PARTITION_SALTS (how many partition keys one campaign spreads over, default 16),
-// LOG_LEVEL. AWS endpoints follow AWS_ENDPOINT_URL when it is set.
+// RECORD_CODEC (s2, the default: S2-compressed records; json: the uncompressed format, for
+// a stream whose consumer predates compression), LOG_LEVEL. AWS endpoints follow
+// AWS_ENDPOINT_URL when it is set.
 package main
 
 import (
@@ -20,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/adpulse/adpulse/shared/apikey"
+	"github.com/adpulse/adpulse/shared/event"
 	"github.com/adpulse/adpulse/shared/ingest"
 	"github.com/adpulse/adpulse/shared/logging"
 	"github.com/adpulse/adpulse/shared/meter"
@@ -53,6 +56,14 @@ func newHandler(ctx context.Context) (*ingest.Handler, error) {
 		}
 		salts = n
 	}
+	codec := event.CodecS2
+	if v := os.Getenv("RECORD_CODEC"); v != "" {
+		c, err := event.ParseCodec(v)
+		if err != nil {
+			return nil, fmt.Errorf("RECORD_CODEC: %w", err)
+		}
+		codec = c
+	}
 
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
@@ -67,6 +78,7 @@ func newHandler(ctx context.Context) (*ingest.Handler, error) {
 			Attempts: 4, Backoff: 50 * time.Millisecond,
 		},
 		Salts: salts,
+		Codec: codec,
 		Now:   time.Now,
 	}, nil
 }

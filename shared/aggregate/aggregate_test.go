@@ -91,10 +91,19 @@ func (s *stream) record(data []byte) events.KinesisEventRecord {
 	}
 }
 
-// pack turns events into Kinesis records, several events per record.
+// pack turns events into Kinesis records, several events per record, as the ingest
+// function writes them now (S2-compressed).
 func (s *stream) pack(t *testing.T, evs []event.Event) []events.KinesisEventRecord {
 	t.Helper()
-	packed, err := event.Pack(tenant, evs, 4, base)
+	return s.packWith(t, evs, event.CodecS2)
+}
+
+// packWith is pack with the records' encoding chosen: event.CodecJSON writes them as
+// producers did before compression.
+func (s *stream) packWith(t *testing.T, evs []event.Event,
+	codec event.Codec) []events.KinesisEventRecord {
+	t.Helper()
+	packed, err := event.PackWith(tenant, evs, 4, base, codec)
 	if err != nil {
 		t.Fatalf("pack: %v", err)
 	}

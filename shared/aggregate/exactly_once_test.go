@@ -47,6 +47,22 @@ func TestEachEventCountsOnce(t *testing.T) {
 		{"duplicates inside one batch", func(t *testing.T, s *stream, evs []event.Event) {
 			e.handle(t, s.pack(t, append(append([]event.Event{}, evs...), evs[:7]...)))
 		}},
+		// A deploy overlaps producers writing uncompressed records with consumers that
+		// read both encodings; a copy may travel once in each.
+		{"uncompressed records, then copies compressed", func(t *testing.T, s *stream,
+			evs []event.Event) {
+			e.handle(t, s.packWith(t, evs, event.CodecJSON))
+			e.handle(t, s.pack(t, evs))
+		}},
+		{"one batch of both encodings, copies in each", func(t *testing.T, s *stream,
+			evs []event.Event) {
+			half := len(evs) / 2
+			recs := s.packWith(t, evs[:half+10], event.CodecJSON)
+			recs = append(recs, s.pack(t, evs[half-10:])...)
+			e.handle(t, recs)
+			e.handle(t, recs)
+			e.handle(t, recs) // and the batch delivered again
+		}},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,7 +71,11 @@ func TestEachEventCountsOnce(t *testing.T) {
 			for j := range evs {
 				evs[j].CampaignID = campaign
 			}
-			tc.deliver(t, newStream(), evs)
+			// A shard of its own per case: the cases' streams hand out the same sequence
+			// numbers, and their events the same ids.
+			s := newStream()
+			s.shard = fmt.Sprintf("shardId-%012d", 100+i)
+			tc.deliver(t, s, evs)
 
 			got := e.campaign(t, campaign)
 			assertCounters(t, "campaign totals", got.Totals, want(evs))

@@ -17,6 +17,11 @@ import (
 // benchBatch builds a Kinesis batch of packed records from n events of 5 campaigns and 7
 // ads spread over the last 5 minutes, as live traffic arrives.
 func benchBatch(b *testing.B, n int) events.KinesisEvent {
+	return benchBatchWith(b, n, event.CodecS2)
+}
+
+// benchBatchWith is benchBatch with the records' encoding chosen.
+func benchBatchWith(b *testing.B, n int, codec event.Codec) events.KinesisEvent {
 	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	evs := make([]event.Event, n)
 	for i := range evs {
@@ -25,7 +30,7 @@ func benchBatch(b *testing.B, n int) events.KinesisEvent {
 			UserID: "u", OccurredAt: at.Add(time.Duration(i%300) * time.Second),
 			CostMicros: 1000, Currency: "USD"}
 	}
-	packed, err := event.Pack("t", evs, 4, at)
+	packed, err := event.PackWith("t", evs, 4, at, codec)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -40,10 +45,20 @@ func benchBatch(b *testing.B, n int) events.KinesisEvent {
 }
 
 // BenchmarkParseAndFold measures decoding a batch and folding it into rollup rows, the
-// aggregate function's CPU work per batch (DynamoDB calls excluded).
+// aggregate function's CPU work per batch (DynamoDB calls excluded), for S2-compressed
+// records and for the uncompressed records of older producers.
 func BenchmarkParseAndFold(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		codec event.Codec
+	}{{"s2", event.CodecS2}, {"json", event.CodecJSON}} {
+		b.Run(c.name, func(b *testing.B) { benchParseAndFold(b, c.codec) })
+	}
+}
+
+func benchParseAndFold(b *testing.B, codec event.Codec) {
 	const n = 5000
-	in := benchBatch(b, n)
+	in := benchBatchWith(b, n, codec)
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -90,3 +90,37 @@ func TestModelLaunchDay(t *testing.T) {
 		t.Errorf("got per month %v, want %v", ours.PerMonth, want)
 	}
 }
+
+// TestModelShardsFromExactBytes: the stream's shards follow the bytes the meter counted
+// (compressed records), not each record rounded up to a kilobyte, when it counted them.
+func TestModelShardsFromExactBytes(t *testing.T) {
+	cases := []struct {
+		name            string
+		recordKB, bytes int64 // of the run's 10 records
+		shards          int
+		rowWRUPerSecond float64 // rollup writes: 100 per aggregate invocation
+	}{
+		{"rounded kilobytes only", 200, 0, 20, 20 * 100},
+		{"exact bytes, 20 KB records", 200, 10 * 20 * 1024, 20, 20 * 100},
+		{"exact bytes, 5,000-byte records", 50, 10 * 5000, 5, 5 * 100},
+		{"exact bytes, 500-byte records: the record limit", 10, 10 * 500, 1, 1 * 100},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := knownRun()
+			k := r.Functions[0].Usage["Kinesis"]["PutRecords"]
+			k.RecordKB, k.Bytes = tc.recordKB, tc.bytes
+			r.Functions[0].Usage["Kinesis"]["PutRecords"] = k
+			ours, _ := bill.Model(bill.USEast1, r, bill.Scenario{EventsPerSecond: 100_000,
+				BatchRecords: 1000})
+			if ours.Shards != tc.shards {
+				t.Errorf("got %d shards, want %d", ours.Shards, tc.shards)
+			}
+			// 1,000 claim units per 1,000 events, and the rows of one invocation per
+			// shard per second (at most 1,000 records a shard, one batch).
+			if want := 100_000 + tc.rowWRUPerSecond; !near(ours.WriteUnitsPerSecond, want) {
+				t.Errorf("got %v WRU/s, want %v", ours.WriteUnitsPerSecond, want)
+			}
+		})
+	}
+}

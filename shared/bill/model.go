@@ -78,7 +78,7 @@ func modelOurs(p Prices, r Run, s Scenario) Projection {
 	perRequest := ratio(ev, float64(in.APIRequests))
 	reqPerSec := ratio(s.EventsPerSecond, perRequest)
 	recPerSec := s.EventsPerSecond * ratio(float64(k.Records), ev)
-	bytesPerSec := recPerSec * ratio(float64(k.RecordKB)*1024, float64(k.Records))
+	bytesPerSec := recPerSec * ratio(recordBytes(k), float64(k.Records))
 	shards := shardsFor(recPerSec, bytesPerSec)
 	aggPerSec := invocationsPerSecond(recPerSec, shards, s.BatchRecords)
 
@@ -142,6 +142,15 @@ func project(design string, p Prices, day Run, s Scenario, reqPerSec, recPerSec,
 		Bill: b, PerDay: perDay, PerMonth: perDay * 30}
 }
 
+// recordBytes is the data the stream took, exact when the meter counted bytes (a shard
+// takes 1 MB/s of data and partition keys), else each record rounded up to 1 KB.
+func recordBytes(k meter.Usage) float64 {
+	if k.Bytes > 0 {
+		return float64(k.Bytes)
+	}
+	return float64(k.RecordKB) * 1024
+}
+
 // shardsFor returns the provisioned shards a write rate needs.
 func shardsFor(recordsPerSec, bytesPerSec float64) int {
 	return max(1, int(math.Ceil(recordsPerSec/ShardRecordsPerSecond)),
@@ -178,7 +187,7 @@ func scaleFunction(f Function, factor float64, perOp func(svc, op string) float6
 func scaleUsage(u meter.Usage, k float64) meter.Usage {
 	s := func(v int64) int64 { return round(float64(v) * k) }
 	return meter.Usage{Calls: s(u.Calls), Requests: s(u.Requests), Errors: s(u.Errors),
-		Records: s(u.Records), PutUnits: s(u.PutUnits), RecordKB: s(u.RecordKB),
+		Records: s(u.Records), PutUnits: s(u.PutUnits), RecordKB: s(u.RecordKB), Bytes: s(u.Bytes),
 		Items: s(u.Items), WriteUnits: s(u.WriteUnits), ReadUnits: u.ReadUnits * k,
 		SQSUnits: s(u.SQSUnits), Messages: s(u.Messages), Emails: s(u.Emails)}
 }

@@ -33,6 +33,7 @@ type Handler struct {
 	Keys      KeyLookup
 	Publisher RecordPublisher
 	Salts     int
+	Codec     event.Codec // how records are encoded; the zero value is event.CodecS2
 	Now       func() time.Time
 	Log       *slog.Logger
 }
@@ -192,7 +193,7 @@ func (h *Handler) decodeAll(raws []json.RawMessage) ([]event.Event, []int, Resul
 // publish packs and writes the valid events and records which were taken.
 func (h *Handler) publish(ctx context.Context, tenant string, valid []event.Event,
 	positions []int, res *Result) int {
-	recs, err := event.Pack(tenant, valid, h.Salts, h.Now())
+	recs, err := event.PackWith(tenant, valid, h.Salts, h.Now(), h.Codec)
 	if err != nil {
 		// Valid events always encode; reaching this is a bug, so nothing is acknowledged.
 		for _, p := range positions {

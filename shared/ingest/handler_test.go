@@ -44,13 +44,27 @@ type sink struct {
 func (s *sink) Publish(_ context.Context, recs []event.Packed) []error {
 	errs := make([]error, len(recs))
 	for i, r := range recs {
-		if s.refuse != "" && bytes.Contains(r.Data, []byte(`"`+s.refuse+`"`)) {
+		if s.refuse != "" && holds(r.Data, s.refuse) {
 			errs[i] = fmt.Errorf("ProvisionedThroughputExceededException")
 			continue
 		}
 		s.records = append(s.records, r)
 	}
 	return errs
+}
+
+// holds reports whether a record (compressed or not) carries the event id.
+func holds(data []byte, id string) bool {
+	rec, err := event.DecodeRecord(data)
+	if err != nil {
+		return false
+	}
+	for _, raw := range rec.Events {
+		if bytes.Contains(raw, []byte(`"`+id+`"`)) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *sink) events(t *testing.T) []event.Event {
@@ -269,5 +283,37 @@ func TestSingleInvalidEventIs400(t *testing.T) {
 	r := decode(t, resp)
 	if resp.StatusCode != 400 || len(r.Errors) != 1 || r.Errors[0].Field != "currency" {
 		t.Errorf("got %d %+v, want 400 naming currency", resp.StatusCode, r)
+	}
+}
+
+// TestRecordCodec: records are S2-compressed unless the handler is told to write the
+// uncompressed format; both carry the same events.
+func TestRecordCodec(t *testing.T) {
+	cases := []struct {
+		name  string
+		codec event.Codec
+		first byte
+	}{
+		{"default compresses", event.CodecS2, event.CompressedS2},
+		{"json for an old consumer", event.CodecJSON, '{'},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _, s := newHandler()
+			h.Codec = tc.codec
+			resp, _ := h.Handle(context.Background(),
+				request("/v1/events/batch", goodKey, batchOf(3, nil)))
+			if resp.StatusCode != 202 || len(s.records) == 0 {
+				t.Fatalf("status %d, %d records", resp.StatusCode, len(s.records))
+			}
+			for _, r := range s.records {
+				if r.Data[0] != tc.first {
+					t.Errorf("record starts with %#x, want %#x", r.Data[0], tc.first)
+				}
+			}
+			if got := len(s.events(t)); got != 3 {
+				t.Errorf("records carry %d events, want 3", got)
+			}
+		})
 	}
 }

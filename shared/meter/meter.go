@@ -17,6 +17,7 @@ type Usage struct {
 	Records  int64 `json:"records,omitempty"`  // Kinesis records the stream took
 	PutUnits int64 `json:"putUnits,omitempty"` // Kinesis PUT payload units (25 KB each)
 	RecordKB int64 `json:"recordKB,omitempty"` // Kinesis data in, each record rounded up to 1 KB
+	Bytes    int64 `json:"bytes,omitempty"`    // Kinesis data in, exact: what shard limits count
 	Items    int64 `json:"items,omitempty"`    // DynamoDB items written or read
 
 	WriteUnits int64   `json:"wru,omitempty"` // DynamoDB write request units
@@ -32,7 +33,7 @@ func (u Usage) Add(v Usage) Usage {
 	return Usage{
 		Calls: u.Calls + v.Calls, Requests: u.Requests + v.Requests, Errors: u.Errors + v.Errors,
 		Records: u.Records + v.Records, PutUnits: u.PutUnits + v.PutUnits,
-		RecordKB: u.RecordKB + v.RecordKB, Items: u.Items + v.Items,
+		RecordKB: u.RecordKB + v.RecordKB, Bytes: u.Bytes + v.Bytes, Items: u.Items + v.Items,
 		WriteUnits: u.WriteUnits + v.WriteUnits, ReadUnits: u.ReadUnits + v.ReadUnits,
 		SQSUnits: u.SQSUnits + v.SQSUnits, Messages: u.Messages + v.Messages,
 		Emails: u.Emails + v.Emails,
@@ -148,6 +149,7 @@ func (u Usage) attrs() []any {
 	add("records", u.Records)
 	add("putUnits", u.PutUnits)
 	add("recordKB", u.RecordKB)
+	add("bytes", u.Bytes)
 	add("items", u.Items)
 	add("wru", u.WriteUnits)
 	if u.ReadUnits != 0 {

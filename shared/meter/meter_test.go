@@ -118,7 +118,8 @@ func TestInstallCountsUnitsOfKnownCalls(t *testing.T) {
 					}})
 				return err
 			}, "Kinesis", "PutRecords",
-			meter.Usage{Calls: 1, Requests: 1, Records: 2, PutUnits: 3, RecordKB: 27}},
+			meter.Usage{Calls: 1, Requests: 1, Records: 2, PutUnits: 3, RecordKB: 27,
+				Bytes: 100 + 1 + 25*1024 + 2}},
 		{"small put is one write unit", nil, func(cfg aws.Config) error {
 			_, err := dynamodb.NewFromConfig(cfg).PutItem(ctx, &dynamodb.PutItemInput{
 				TableName: table, Item: item("pk", "t#e1", "rec", "0/1/2")})

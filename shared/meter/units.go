@@ -56,7 +56,8 @@ func kinesisPut(in *kinesis.PutRecordInput, output any) Usage {
 		return Usage{}
 	}
 	n := len(in.Data) + len(deref(in.PartitionKey))
-	return Usage{Records: 1, PutUnits: ceilDiv(n, PutUnitBytes), RecordKB: ceilDiv(n, RecordKBBytes)}
+	return Usage{Records: 1, PutUnits: ceilDiv(n, PutUnitBytes),
+		RecordKB: ceilDiv(n, RecordKBBytes), Bytes: int64(n)}
 }
 
 // kinesisPutRecords counts the records the stream took; a record it refused
@@ -75,6 +76,7 @@ func kinesisPutRecords(in *kinesis.PutRecordsInput, output any) Usage {
 		u.Records++
 		u.PutUnits += ceilDiv(n, PutUnitBytes)
 		u.RecordKB += ceilDiv(n, RecordKBBytes)
+		u.Bytes += int64(n)
 	}
 	return u
 }
