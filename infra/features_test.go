@@ -134,7 +134,7 @@ func TestFeatureFunctions(t *testing.T) {
 			// GIVEN the stack WHEN reading the function tagged tc.folder THEN arm64
 			// provided.al2023, its sizing, exactly its env (never the local-only
 			// ALLOW_LOOPBACK_DESTINATIONS), JSON logs into its own group.
-			variables := tc.variables(t)
+			variables := withCollectorEnv(tc.variables(t))
 			logGroup := ref(logicalID(t, "AWS::Logs::LogGroup", tc.logs))
 			check(t, "function "+tc.folder, func() {
 				tmpl.HasResource(jsii.String("AWS::Lambda::Function"), obj{

@@ -169,12 +169,13 @@ func newFunction(
 		SystemLogLevelV2:      awslambda.SystemLogLevel_WARN,
 		LogGroup:              logs,
 		// Active tracing: Lambda records each sampled invocation under the API Gateway
-		// request's trace. The functions' own AWS SDK calls are not yet subsegments
-		// (docs/design.md says why the X-Ray SDK was left out).
+		// request's trace. With the ADOT collector layer (withCollector) the function's
+		// own spans, one per AWS SDK call, join that trace (shared/tracing).
 		Tracing: awslambda.Tracing_ACTIVE,
 
 		ReservedConcurrentExecutions: reservedOf(spec),
 	})
+	withCollector(stack, fn)
 
 	cfn := fn.Node().DefaultChild().(awslambda.CfnFunction)
 	cfn.AddMetadata(jsii.String(functionMetadataKey), spec.folder)
@@ -200,4 +201,38 @@ func reservedOf(spec functionSpec) *float64 {
 		return nil
 	}
 	return jsii.Number(spec.reserved)
+}
+
+// DefaultADOTLayerARN is the ADOT Lambda collector layer (arm64, collector 0.115.0, layer
+// version 2) in the stack's region, as AWS publishes it in account 901920570463. CDK
+// context adpulse:adotLayerArn replaces it (another version or region list), and "off"
+// leaves the functions without collector and their spans off (X-Ray still records the
+// invocations).
+const DefaultADOTLayerARN = "arn:${AWS::Partition}:lambda:${AWS::Region}:901920570463:" +
+	"layer:aws-otel-collector-arm64-ver-0-115-0:2"
+
+// adotLayerContext is the CDK context key of the collector layer's ARN.
+const adotLayerContext = "adpulse:adotLayerArn"
+
+// collectorEnv is what shared/tracing needs to send its spans to the layer's collector,
+// which receives OTLP over HTTP on localhost:4318 and exports to X-Ray.
+var collectorEnv = map[string]string{
+	"OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318",
+	"OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+}
+
+// withCollector adds the ADOT collector layer to fn and points its tracing at it, unless
+// the context turns the collector off.
+func withCollector(stack awscdk.Stack, fn awslambda.Function) {
+	arn := contextString(stack, adotLayerContext, DefaultADOTLayerARN)
+	if arn == "off" {
+		return
+	}
+	// An imported layer is a reference, not a resource: one per function, as CDK's own
+	// AdotInstrumentation does.
+	fn.AddLayers(awslambda.LayerVersion_FromLayerVersionArn(fn, jsii.String("AdotCollector"),
+		awscdk.Fn_Sub(jsii.String(arn), nil)))
+	for k, v := range collectorEnv {
+		fn.AddEnvironment(jsii.String(k), jsii.String(v), nil)
+	}
 }

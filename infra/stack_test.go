@@ -2,10 +2,12 @@ package main
 
 import (
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -211,7 +213,7 @@ func TestFunctions(t *testing.T) {
 			// GIVEN the stack WHEN reading the function tagged adpulse:function=tc.folder
 			// THEN arm64 provided.al2023 bootstrap, its sizing, exactly its env, JSON logs,
 			// active X-Ray tracing.
-			variables := tc.variables(t)
+			variables := withCollectorEnv(tc.variables(t))
 			logGroup := ref(logicalID(t, "AWS::Logs::LogGroup", logsID(tc.folder)))
 			check(t, "function "+tc.folder, func() {
 				tmpl.HasResource(jsii.String("AWS::Lambda::Function"), obj{
@@ -425,4 +427,81 @@ func TestReservedConcurrency(t *testing.T) {
 	if total > 1000-100 {
 		t.Errorf("reserved in all: %v, want at most 900", total)
 	}
+}
+
+func TestCollectorLayer(t *testing.T) {
+	// GIVEN the stack with the default context WHEN reading every function THEN it has the
+	// ADOT collector layer of its region and the variables that turn its tracing on
+	layer := obj{"Fn::Sub": DefaultADOTLayerARN}
+	n := 0
+	for id, r := range resources {
+		if field(r, "Type") != "AWS::Lambda::Function" {
+			continue
+		}
+		n++
+		layers, _ := field(r, "Properties", "Layers").([]any)
+		if !containsJSON(layers, layer) {
+			t.Errorf("%s: layers %v lack the ADOT collector %v", id, layers, layer)
+		}
+		for k, want := range collectorEnv {
+			if got := field(r, "Properties", "Environment", "Variables", k); got != want {
+				t.Errorf("%s: %s = %v, want %q", id, k, got, want)
+			}
+		}
+	}
+	if n != len(assetFunctions) {
+		t.Errorf("%d functions, want %d", n, len(assetFunctions))
+	}
+	if !strings.Contains(DefaultADOTLayerARN, "aws-otel-collector-arm64-") {
+		t.Errorf("default layer %s is not the arm64 collector", DefaultADOTLayerARN)
+	}
+}
+
+func TestCollectorLayerFromContext(t *testing.T) {
+	cases := []struct {
+		name, value string
+		want        any // the functions' Layers; nil: none
+	}{
+		{"another version", "arn:aws:lambda:eu-west-1:901920570463:layer:" +
+			"aws-otel-collector-arm64-ver-0-102-1:1", []any{obj{"Fn::Sub": "arn:aws:lambda:" +
+			"eu-west-1:901920570463:layer:aws-otel-collector-arm64-ver-0-102-1:1"}}},
+		{"off", "off", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// GIVEN context adpulse:adotLayerArn WHEN the stack is synthesized
+			app := awscdk.NewApp(&awscdk.AppProps{
+				Outdir:  jsii.String(t.TempDir()),
+				Context: &map[string]any{adotLayerContext: tc.value}})
+			stack := NewAdpulseStack(app, StackID, &AdpulseStackProps{
+				AssetDir: func(fn string) string { return filepath.Join(assetRoot, fn) }})
+			all := *assertions.Template_FromStack(stack, nil).ToJSON()
+			res, _ := all["Resources"].(map[string]any)
+			// THEN every function has that layer, or with "off" none and no OTLP endpoint
+			for id, r := range res {
+				if field(r, "Type") != "AWS::Lambda::Function" {
+					continue
+				}
+				got := field(r, "Properties", "Layers")
+				if !reflect.DeepEqual(got, tc.want) {
+					t.Errorf("%s: layers %v, want %v", id, got, tc.want)
+				}
+				endpoint := field(r, "Properties", "Environment", "Variables",
+					"OTEL_EXPORTER_OTLP_ENDPOINT")
+				if (endpoint != nil) != (tc.want != nil) {
+					t.Errorf("%s: OTEL_EXPORTER_OTLP_ENDPOINT = %v with layers %v", id,
+						endpoint, got)
+				}
+			}
+		})
+	}
+}
+
+// withCollectorEnv adds to a function's expected variables those that point its tracing
+// at the ADOT collector layer, which every function has.
+func withCollectorEnv(variables obj) obj {
+	for k, v := range collectorEnv {
+		variables[k] = v
+	}
+	return variables
 }

@@ -21,6 +21,8 @@ var (
 	tmpl assertions.Template
 	// resources is the template's Resources section, for inspection in plain Go.
 	resources map[string]any
+	// assetRoot holds the dummy bootstraps, for tests that synthesize another stack.
+	assetRoot string
 )
 
 // assetFunctions are the folders the stack expects a bootstrap for.
@@ -67,6 +69,7 @@ func synthesize(dir string) (err error) {
 		}
 	}
 
+	assetRoot = dir
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
 	stack := NewAdpulseStack(app, StackID, &AdpulseStackProps{
 		AssetDir: func(fn string) string { return filepath.Join(dir, fn) },

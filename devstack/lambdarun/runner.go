@@ -121,10 +121,15 @@ func (r *Runner) register(ctx context.Context, fn template.Function) error {
 }
 
 // environ returns the environment of a bootstrap: the template's variables, then those
-// Lambda itself sets, with the SDK pointed at kumo.
+// Lambda itself sets, with the SDK pointed at kumo. The template's OTEL_* variables are
+// left out: they point at the ADOT collector layer, which does not run locally, so the
+// functions' tracing stays off (shared/tracing).
 func (r *Runner) environ(fn template.Function, extra map[string]string) []string {
 	env := []string{"PATH=" + os.Getenv("PATH"), "TZ=:UTC", "LANG=en_US.UTF-8"}
 	for k, v := range fn.Env {
+		if strings.HasPrefix(k, "OTEL_") {
+			continue
+		}
 		env = append(env, k+"="+v)
 	}
 	for k, v := range extra {

@@ -16,7 +16,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/adpulse/adpulse/shared/accounts"
@@ -25,6 +24,7 @@ import (
 	"github.com/adpulse/adpulse/shared/logging"
 	"github.com/adpulse/adpulse/shared/password"
 	"github.com/adpulse/adpulse/shared/ratelimit"
+	"github.com/adpulse/adpulse/shared/tracing"
 )
 
 func main() {
@@ -35,7 +35,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(ratelimit.Guard(limiter, h.Origins, log, h.Handle))
+	lambda.Start(tracing.Handler(ratelimit.Guard(limiter, h.Origins, log, h.Handle)))
 }
 
 func newHandler(ctx context.Context) (*Handler, *ratelimit.Limiter, error) {
@@ -43,7 +43,7 @@ func newHandler(ctx context.Context) (*Handler, *ratelimit.Limiter, error) {
 	if accountsTable == "" || keysTable == "" {
 		return nil, nil, fmt.Errorf("ACCOUNTS_TABLE and API_KEYS_TABLE must be set")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := tracing.AWSConfig(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load aws config: %w", err)
 	}

@@ -20,7 +20,6 @@ import (
 	_ "time/tzdata" // campaign time zones without the OS database (provided.al2023 has none)
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -34,6 +33,7 @@ import (
 	"github.com/adpulse/adpulse/shared/metrics"
 	"github.com/adpulse/adpulse/shared/rules"
 	"github.com/adpulse/adpulse/shared/totals"
+	"github.com/adpulse/adpulse/shared/tracing"
 )
 
 // minuteRetention is how long a minute rollup row lives after its last write.
@@ -50,7 +50,8 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(metrics.Handler("aggregate", meter.Handler(usage, log, h.Handle)))
+	lambda.Start(tracing.Handler(
+		metrics.Handler("aggregate", meter.Handler(usage, log, h.Handle))))
 }
 
 func newHandler(ctx context.Context) (*aggregate.Handler, error) {
@@ -74,7 +75,7 @@ func newHandler(ctx context.Context) (*aggregate.Handler, error) {
 		h.DedupWindow = time.Duration(n) * time.Hour
 	}
 
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := tracing.AWSConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}

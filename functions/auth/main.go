@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -27,6 +26,7 @@ import (
 	"github.com/adpulse/adpulse/shared/logging"
 	"github.com/adpulse/adpulse/shared/password"
 	"github.com/adpulse/adpulse/shared/signin"
+	"github.com/adpulse/adpulse/shared/tracing"
 )
 
 func main() {
@@ -37,7 +37,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(h.Handle)
+	lambda.Start(tracing.Handler(h.Handle))
 }
 
 func newHandler(ctx context.Context) (*Handler, error) {
@@ -56,7 +56,7 @@ func newHandler(ctx context.Context) (*Handler, error) {
 		ttl = d
 	}
 
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := tracing.AWSConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}

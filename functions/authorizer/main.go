@@ -15,13 +15,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/adpulse/adpulse/shared/accounts"
 	"github.com/adpulse/adpulse/shared/auth"
 	"github.com/adpulse/adpulse/shared/logging"
+	"github.com/adpulse/adpulse/shared/tracing"
 )
 
 func main() {
@@ -32,7 +32,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(h.Handle)
+	lambda.Start(tracing.Handler(h.Handle))
 }
 
 func newHandler(ctx context.Context) (*Handler, error) {
@@ -42,7 +42,7 @@ func newHandler(ctx context.Context) (*Handler, error) {
 		return nil, fmt.Errorf(
 			"ACCOUNTS_TABLE, SIGNING_KEY_SECRET, JWT_ISSUER and JWT_AUDIENCE must be set")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := tracing.AWSConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}

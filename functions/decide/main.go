@@ -16,7 +16,6 @@ import (
 	_ "time/tzdata" // campaign time zones must load on runtimes without zoneinfo
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/adpulse/adpulse/shared/apikey"
@@ -24,6 +23,7 @@ import (
 	"github.com/adpulse/adpulse/shared/capping"
 	"github.com/adpulse/adpulse/shared/logging"
 	"github.com/adpulse/adpulse/shared/metrics"
+	"github.com/adpulse/adpulse/shared/tracing"
 )
 
 func main() {
@@ -34,7 +34,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(metrics.Handler("decide", h.Handle))
+	lambda.Start(tracing.Handler(metrics.Handler("decide", h.Handle)))
 }
 
 func newHandler(ctx context.Context) (*Handler, error) {
@@ -43,7 +43,7 @@ func newHandler(ctx context.Context) (*Handler, error) {
 	if capTable == "" || cmpTable == "" || keysTable == "" {
 		return nil, fmt.Errorf("CAPPING_TABLE, CAMPAIGNS_TABLE and API_KEYS_TABLE must be set")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := tracing.AWSConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}

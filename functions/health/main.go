@@ -23,12 +23,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/adpulse/adpulse/shared/logging"
+	"github.com/adpulse/adpulse/shared/tracing"
 )
 
 func main() {
@@ -39,11 +39,11 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(h.Handle)
+	lambda.Start(tracing.Handler(h.Handle))
 }
 
 func newHandler(ctx context.Context) (*Handler, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := tracing.AWSConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}

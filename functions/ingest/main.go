@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
@@ -27,6 +26,7 @@ import (
 	"github.com/adpulse/adpulse/shared/logging"
 	"github.com/adpulse/adpulse/shared/meter"
 	"github.com/adpulse/adpulse/shared/metrics"
+	"github.com/adpulse/adpulse/shared/tracing"
 )
 
 // usage meters the AWS calls of each invocation; logged after it as "aws usage".
@@ -40,7 +40,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(metrics.Handler("ingest", meter.Handler(usage, log, h.Handle)))
+	lambda.Start(tracing.Handler(metrics.Handler("ingest", meter.Handler(usage, log, h.Handle))))
 }
 
 func newHandler(ctx context.Context) (*ingest.Handler, error) {
@@ -65,7 +65,7 @@ func newHandler(ctx context.Context) (*ingest.Handler, error) {
 		codec = c
 	}
 
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := tracing.AWSConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}

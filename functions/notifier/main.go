@@ -25,7 +25,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -36,6 +35,7 @@ import (
 	"github.com/adpulse/adpulse/shared/netguard"
 	"github.com/adpulse/adpulse/shared/notify"
 	"github.com/adpulse/adpulse/shared/rules"
+	"github.com/adpulse/adpulse/shared/tracing"
 	"github.com/adpulse/adpulse/shared/webhook"
 )
 
@@ -46,7 +46,7 @@ func main() {
 		log.Error("notifier init failed", "err", err)
 		os.Exit(1)
 	}
-	awsCfg, err := config.LoadDefaultConfig(context.Background())
+	awsCfg, err := tracing.AWSConfig(context.Background())
 	if err != nil {
 		log.Error("notifier init failed", "err", fmt.Errorf("load aws config: %w", err))
 		os.Exit(1)
@@ -54,7 +54,7 @@ func main() {
 	netguard.ConfigureFromEnv()
 	h := newHandler(cfg, awsCfg)
 	h.Log = log
-	lambda.Start(metrics.Handler("notifier", h.Handle))
+	lambda.Start(tracing.Handler(metrics.Handler("notifier", h.Handle)))
 }
 
 // Config is the function's configuration.

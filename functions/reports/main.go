@@ -19,7 +19,6 @@ import (
 	_ "time/tzdata" // report time zones must load on runtimes without zoneinfo
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/adpulse/adpulse/shared/campaign"
@@ -28,6 +27,7 @@ import (
 	"github.com/adpulse/adpulse/shared/ratelimit"
 	"github.com/adpulse/adpulse/shared/report"
 	"github.com/adpulse/adpulse/shared/totals"
+	"github.com/adpulse/adpulse/shared/tracing"
 )
 
 func main() {
@@ -38,7 +38,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(ratelimit.Guard(limiter, h.Origins, log, h.Handle))
+	lambda.Start(tracing.Handler(ratelimit.Guard(limiter, h.Origins, log, h.Handle)))
 }
 
 func newHandler(ctx context.Context) (*Handler, *ratelimit.Limiter, error) {
@@ -46,7 +46,7 @@ func newHandler(ctx context.Context) (*Handler, *ratelimit.Limiter, error) {
 	if aggregates == "" || campaigns == "" {
 		return nil, nil, fmt.Errorf("AGGREGATES_TABLE and CAMPAIGNS_TABLE must be set")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := tracing.AWSConfig(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load aws config: %w", err)
 	}

@@ -22,7 +22,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/adpulse/adpulse/shared/campaign"
@@ -31,6 +30,7 @@ import (
 	"github.com/adpulse/adpulse/shared/netguard"
 	"github.com/adpulse/adpulse/shared/ratelimit"
 	"github.com/adpulse/adpulse/shared/rules"
+	"github.com/adpulse/adpulse/shared/tracing"
 )
 
 func main() {
@@ -41,7 +41,7 @@ func main() {
 		os.Exit(1)
 	}
 	h.Log = log
-	lambda.Start(ratelimit.Guard(limiter, h.Origins, log, h.Handle))
+	lambda.Start(tracing.Handler(ratelimit.Guard(limiter, h.Origins, log, h.Handle)))
 }
 
 func newHandler(ctx context.Context) (*Handler, *ratelimit.Limiter, error) {
@@ -50,7 +50,7 @@ func newHandler(ctx context.Context) (*Handler, *ratelimit.Limiter, error) {
 		return nil, nil, fmt.Errorf("RULES_TABLE and CAMPAIGNS_TABLE must be set")
 	}
 	netguard.ConfigureFromEnv()
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := tracing.AWSConfig(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load aws config: %w", err)
 	}
