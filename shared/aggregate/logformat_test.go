@@ -1,15 +1,23 @@
 package aggregate
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"maps"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/adpulse/adpulse/shared/event"
+	"github.com/adpulse/adpulse/shared/meter"
 )
 
 const (
@@ -213,6 +221,72 @@ func TestFormat2Size(t *testing.T) {
 				t.Errorf("format 2: %d bytes (%.2f an event), format 1: %d (%.2f), want %d, %d",
 					len(recs), float64(len(recs))/8000, len(seqs)+len(ents),
 					float64(len(seqs)+len(ents))/8000, tc.format2, tc.form1)
+			}
+		})
+	}
+}
+
+// sizingDB answers every call at once and adds up the billed size of the log items put.
+type sizingDB struct {
+	nopDB
+	items, bytes, units int
+}
+
+func (d *sizingDB) PutItem(_ context.Context, in *dynamodb.PutItemInput,
+	_ ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	size := meter.ItemSize(in.Item)
+	d.items++
+	d.bytes += size
+	d.units += (size + meter.WriteUnitBytes - 1) / meter.WriteUnitBytes
+	return &dynamodb.PutItemOutput{}, nil
+}
+
+// TestLogBytesPerEvent measures what the log costs per event in each format, as DynamoDB
+// bills the items (meter.ItemSize, 1 KB write units), for a launch-like batch: one second
+// of a shard at launch, 6,000 events in one minute, 8 events a record (what 500-event
+// requests of 4 campaigns over 16 salts pack into), 750 records. Sequence numbers of 56
+// digits step by 1,000 (the tests' streams) or by 2^100 (an assumed AWS step).
+func TestLogBytesPerEvent(t *testing.T) {
+	cases := []struct {
+		name      string
+		format    LogFormat
+		step      *big.Int
+		wantBytes int // of the one log item
+		wantUnits int
+	}{
+		// 132,000 of entries, 42,749 of sequence numbers, 192 of keys and names.
+		{"format 1, step 1000", LogFormat1, big.NewInt(1000), 174941, 171},
+		// 72,000 of fingerprints, 2,998 of record headers (delta of 2 bytes), 188 more.
+		{"format 2, step 1000", LogFormat2, big.NewInt(1000), 75186, 74},
+		// 11,237 of record headers (delta of 13 bytes).
+		{"format 2, step 2^100", LogFormat2, new(big.Int).Lsh(big.NewInt(1), 100), 83425, 82},
+	}
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			seq, _ := new(big.Int).SetString(seqA, 10)
+			var items []item
+			for r := range 750 {
+				for e := range 8 {
+					items = append(items, item{seq: seq.String(), shard: testShard, index: e,
+						tenant: "t", ev: event.Event{EventID: strconv.Itoa(r*8 + e),
+							OccurredAt: at.Add(time.Duration(r/13) * time.Second)}})
+				}
+				seq.Add(seq, tc.step)
+			}
+			db := &sizingDB{}
+			h := &Handler{DB: db, Workers: 1, LogFormat: tc.format, DedupWindow: time.Hour,
+				Now: func() time.Time { return at }, Log: slog.New(slog.DiscardHandler)}
+			claimed, _, writes, failed := h.dedupAll(context.Background(), "", items)
+			if writes != 1 || len(failed) != 0 || !slices.Equal(claimed,
+				slices.Repeat([]bool{true}, len(items))) {
+				t.Fatalf("%d writes, failed %v", writes, failed)
+			}
+			t.Logf("%d bytes, %d write units: %.2f bytes and %.4f units an event",
+				db.bytes, db.units, float64(db.bytes)/6000, float64(db.units)/6000)
+			if db.bytes != tc.wantBytes || db.units != tc.wantUnits {
+				t.Errorf("%d bytes, %d units; want %d, %d", db.bytes, db.units,
+					tc.wantBytes, tc.wantUnits)
 			}
 		})
 	}
