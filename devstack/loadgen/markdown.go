@@ -85,7 +85,7 @@ What limits each number now:
   aggregators can write, a backlog builds and freshness grows with the run's length
   instead of staying near the window.
 - **Writes per event**: the de-duplication log takes one write per minute of occurred_at
-  in a batch (its units grow by one per 46 events); rollup writes are per batch and grow
+  in a batch (its units grow by one per ~80 events); rollup writes are per batch and grow
   with the campaigns and ads in a batch (the 10x campaigns run) and shrink as batches
   fill.
 - **Memory**: kumo keeps every Kinesis record (never trimmed), so its resident size grows
@@ -189,9 +189,14 @@ const billLimits = `
 What sets the bill, and the knobs:
 
 - **Exactly-once** (aggregate, DynamoDB PutItem on EventClaims, the de-duplication log):
-  one item per shard, batch and minute of occurred_at, holding 22 bytes per counted event,
-  so about one write unit per 46 events plus one per minute a batch touches; the Query
-  that reads the log back is a read unit or two per minute per batch. Every copy of an
+  one item per shard, batch and minute of occurred_at, holding a 12-byte fingerprint per
+  counted event and a few bytes per record (format 2, since session 8; 22 bytes per event
+  and the decimal sequence number per record before), so about one write unit per 80
+  events plus one per minute a batch touches; the Query that reads the log back is a read
+  unit or two per minute per batch. The model prices every aggregate PutItem per event,
+  so the reach sketches' PutItems (Aggregates, kilobytes each, one per campaign, hour
+  and shard a batch touches) are counted in this line too: the meter does not tell the
+  two tables apart. Every copy of an
   event reaches the same shard (the partition key's salt comes from the event id), which
   is what lets one shard's log stand in for a write per event (design.md).
 - **Rollup writes** (UpdateItem, one per (campaign, rollup, shard) row per batch): set by

@@ -4,7 +4,9 @@
 // answers with a partial batch response.
 //
 // Environment: AGGREGATES_TABLE, CLAIMS_TABLE (the de-duplication log), FAILURE_QUEUE_URL,
-// DEDUP_WINDOW_HOURS (how long an event id is remembered, default 168), LOG_LEVEL. With
+// DEDUP_WINDOW_HOURS (how long an event id is remembered, default 168), DEDUP_LOG_FORMAT
+// (the format of new de-duplication log items: 2, the default, or 1 for the first step of
+// a rollout from code older than format 2; both are read), LOG_LEVEL. With
 // RULES_TABLE set it also evaluates alert rules on the new totals, reading CAMPAIGNS_TABLE
 // and sending to NOTIFICATIONS_QUEUE_URL, with links under LINK_BASE. With CAPPING_TABLE
 // set it counts impressions against frequency caps (reading CAMPAIGNS_TABLE). AWS
@@ -74,6 +76,11 @@ func newHandler(ctx context.Context) (*aggregate.Handler, error) {
 		}
 		h.DedupWindow = time.Duration(n) * time.Hour
 	}
+	format, err := aggregate.ParseLogFormat(os.Getenv("DEDUP_LOG_FORMAT"))
+	if err != nil {
+		return nil, fmt.Errorf("DEDUP_LOG_FORMAT: %w", err)
+	}
+	h.LogFormat = format
 
 	cfg, err := tracing.AWSConfig(ctx)
 	if err != nil {

@@ -3,11 +3,8 @@ package aggregate
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -24,26 +21,20 @@ import (
 // from the event id, and one shard's batches are handled one at a time, in order. So each
 // shard keeps its own log, split by the minute of the events' occurred_at: for every
 // minute a batch touches, one item lists the fingerprints of the events the batch counted
-// there and the record each came from. Before counting, the batch reads the log of each of
-// its minutes: from the cache of the execution environment, plus whatever was written
-// since (a query for sort keys above the last one read; the sort key starts with the
-// writing batch's sequence number, and sequence numbers only grow within a shard).
+// there and the record each came from (the item formats are in logformat.go). Before
+// counting, the batch reads the log of each of its minutes: from the cache of the
+// execution environment, plus whatever was written since (a query for sort keys above the
+// last one read; the sort key starts with the writing batch's sequence number, and
+// sequence numbers only grow within a shard).
 //
 // A resend that changes occurred_at to another minute is therefore a new event: copies are
 // recognised by (tenant, event_id) within the minute they say they happened.
 
-// entryBytes is the size of one log entry: a 16-byte fingerprint, the record's position
-// in the item's list of sequence numbers (uint16) and the event's index in its record
-// (uint32).
-const entryBytes = 16 + 2 + 4
-
-// maxChunk bounds the entries in one log item, keeping it far below DynamoDB's 400 KB.
-const maxChunk = 8000
-
 // idleEviction is how long a cached log partition lives without being used.
 const idleEviction = 15 * time.Minute
 
-// fingerprint identifies an event: the first 16 bytes of SHA-256 of tenant, "#", event id.
+// fingerprint is the first 16 bytes of SHA-256 of tenant, "#", event id. The log compares
+// its first 96 bits (fpKey); format-1 items store all 16 bytes (logformat.go).
 type fingerprint [16]byte
 
 func fingerprintOf(tenant, eventID string) fingerprint {
@@ -55,15 +46,15 @@ func fingerprintOf(tenant, eventID string) fingerprint {
 	return fp
 }
 
-// logOwner is the record that counted an event: its shard, sequence number and index.
+// logOwner is the record that counted an event: its shard and sequence number. The
+// event's index in the record is not needed (logformat.go says why).
 type logOwner struct {
 	shard, seq string
-	index      uint32
 }
 
-// logOwner is the record position that carries the item's event.
+// logOwner is the record that carries the item's event.
 func (it *item) logOwner() logOwner {
-	return logOwner{shard: it.shard, seq: it.seq, index: uint32(it.index)}
+	return logOwner{shard: it.shard, seq: it.seq}
 }
 
 // logPart is the cached log of one shard and minute, with its ancestors' entries merged in.
@@ -72,7 +63,7 @@ type logPart struct {
 	loaded bool
 	last   string // highest sort key read or written in the shard's own partition
 	used   time.Time
-	owners map[fingerprint]logOwner
+	owners map[fpKey]logOwner
 }
 
 // dedupCache holds the log partitions and shard lineages of one execution environment.
@@ -139,16 +130,16 @@ func (h *Handler) dedupAll(ctx context.Context, stream string, items []item) (
 	claimed = make([]bool, len(items))
 	now := h.Now()
 	fps := make([]fingerprint, len(items))
-	first := make(map[fingerprint]bool, len(items))
+	first := make(map[fpKey]bool, len(items))
 	byPK := map[string]*wanted{}
 	var order []*wanted
 	for i := range items {
 		fps[i] = fingerprintOf(items[i].tenant, items[i].ev.EventID)
-		if first[fps[i]] {
+		if first[fps[i].key()] {
 			duplicates++
 			continue
 		}
-		first[fps[i]] = true
+		first[fps[i].key()] = true
 		pk := logKey(items[i].shard, items[i].ev.OccurredAt)
 		w := byPK[pk]
 		if w == nil {
@@ -176,7 +167,7 @@ func (h *Handler) dedupAll(ctx context.Context, stream string, items []item) (
 			continue
 		}
 		for _, i := range w.idx {
-			prev, ok := w.part.owners[fps[i]]
+			prev, ok := w.part.owners[fps[i].key()]
 			switch {
 			case !ok:
 				w.fresh = append(w.fresh, i)
@@ -186,13 +177,10 @@ func (h *Handler) dedupAll(ctx context.Context, stream string, items []item) (
 				duplicates++
 			}
 		}
-		for lo := 0; lo < len(w.fresh); lo += maxChunk {
-			chunks = append(chunks, logChunk{w: w, idx: w.fresh[lo:min(lo+maxChunk,
-				len(w.fresh))]})
-		}
+		chunks = appendChunks(chunks, w, items)
 	}
 
-	// Write the new entries, one item per partition (or per maxChunk entries).
+	// Write the new entries, one item per partition (or per maxItemBytes of entries).
 	werrs := make([]error, len(chunks))
 	parallel.ForEach(h.Workers, len(chunks), func(k int) {
 		werrs[k] = h.writeChunk(ctx, items, fps, chunks[k], now)
@@ -219,6 +207,25 @@ type logChunk struct {
 	idx []int
 }
 
+// appendChunks cuts w's new entries into log items of at most maxItemBytes.
+func appendChunks(chunks []logChunk, w *wanted, items []item) []logChunk {
+	lo, size := 0, 0
+	for k, i := range w.fresh {
+		seq := items[i].seq
+		c := entryCost(len(seq), k == lo || items[w.fresh[k-1]].seq != seq)
+		if k > lo && size+c > maxItemBytes {
+			chunks = append(chunks, logChunk{w: w, idx: w.fresh[lo:k]})
+			lo, c = k, entryCost(len(seq), true)
+			size = 0
+		}
+		size += c
+	}
+	if lo < len(w.fresh) {
+		chunks = append(chunks, logChunk{w: w, idx: w.fresh[lo:]})
+	}
+	return chunks
+}
+
 // refresh reads what the cache lacks of w's partition: all of it, with the partitions of
 // the shard's ancestors for the same minute, the first time; afterwards only the items
 // written since the last one read.
@@ -229,7 +236,7 @@ func (h *Handler) refresh(ctx context.Context, stream string, w *wanted, now tim
 	w.part = p
 
 	if !p.loaded {
-		p.owners, p.last = map[fingerprint]logOwner{}, ""
+		p.owners, p.last = map[fpKey]logOwner{}, ""
 		ancestors, err := h.ancestors(ctx, stream, w.shard)
 		if err != nil {
 			return err
@@ -288,38 +295,39 @@ func (h *Handler) readLog(ctx context.Context, p *logPart, pk, after string) (st
 
 // writeChunk puts one log item holding the chunk's entries and adds them to the cache.
 // The sort key is the sequence number and index of the chunk's first event, so it grows
-// with the shard and is never written twice; the condition makes sure of the latter.
+// with the shard and is never written twice; the condition makes sure of the latter. The
+// item is in h.LogFormat, or in format 1 when a sequence number would not survive
+// format 2 (Kinesis's always do).
 func (h *Handler) writeChunk(ctx context.Context, items []item, fps []fingerprint,
 	c logChunk, now time.Time) error {
 	firstItem := &items[c.idx[0]]
 	sk := padSeq(firstItem.seq) + "/" + strconv.Itoa(firstItem.index)
 
-	var seqs []string
-	ords := map[string]uint16{}
-	ents := make([]byte, 0, len(c.idx)*entryBytes)
-	for _, i := range c.idx {
-		it := &items[i]
-		ord, ok := ords[it.seq]
-		if !ok {
-			ord = uint16(len(seqs))
-			ords[it.seq] = ord
-			seqs = append(seqs, it.seq)
+	item := map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: c.w.pk},
+		"sk": &types.AttributeValueMemberS{Value: sk},
+		"expires_at": &types.AttributeValueMemberN{
+			Value: strconv.FormatInt(now.Add(h.DedupWindow).Unix(), 10)},
+	}
+	format := h.LogFormat
+	if format == LogFormat2 {
+		recs, err := appendFormat2(make([]byte, 0, len(c.idx)*(fpBytes+1)+64),
+			firstItem.seq, items, fps, c.idx)
+		if err == nil {
+			item["recs"] = &types.AttributeValueMemberB{Value: recs}
+		} else {
+			format = LogFormat1
 		}
-		ents = append(ents, fps[i][:]...)
-		ents = binary.BigEndian.AppendUint16(ents, ord)
-		ents = binary.BigEndian.AppendUint32(ents, uint32(it.index))
+	}
+	if format == LogFormat1 {
+		seqs, ents := appendFormat1(items, fps, c.idx)
+		item["seqs"] = &types.AttributeValueMemberS{Value: seqs}
+		item["ents"] = &types.AttributeValueMemberB{Value: ents}
 	}
 
 	_, err := h.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(h.ClaimsTable),
-		Item: map[string]types.AttributeValue{
-			"pk":   &types.AttributeValueMemberS{Value: c.w.pk},
-			"sk":   &types.AttributeValueMemberS{Value: sk},
-			"seqs": &types.AttributeValueMemberS{Value: strings.Join(seqs, " ")},
-			"ents": &types.AttributeValueMemberB{Value: ents},
-			"expires_at": &types.AttributeValueMemberN{
-				Value: strconv.FormatInt(now.Add(h.DedupWindow).Unix(), 10)},
-		},
+		TableName:                aws.String(h.ClaimsTable),
+		Item:                     item,
 		ConditionExpression:      aws.String("attribute_not_exists(#sk)"),
 		ExpressionAttributeNames: map[string]string{"#sk": "sk"},
 	})
@@ -330,37 +338,11 @@ func (h *Handler) writeChunk(ctx context.Context, items []item, fps []fingerprin
 	p := c.w.part
 	p.mu.Lock()
 	for _, i := range c.idx {
-		p.owners[fps[i]] = items[i].logOwner()
+		p.owners[fps[i].key()] = items[i].logOwner()
 	}
 	if sk > p.last {
 		p.last = sk
 	}
 	p.mu.Unlock()
 	return nil
-}
-
-// decodeLogItem adds one log item's entries to owners and returns its sort key.
-func decodeLogItem(it map[string]types.AttributeValue, owners map[fingerprint]logOwner) (
-	string, error) {
-	pk, _ := it["pk"].(*types.AttributeValueMemberS)
-	sk, _ := it["sk"].(*types.AttributeValueMemberS)
-	seqs, _ := it["seqs"].(*types.AttributeValueMemberS)
-	ents, _ := it["ents"].(*types.AttributeValueMemberB)
-	if pk == nil || sk == nil || seqs == nil || ents == nil || len(ents.Value)%entryBytes != 0 {
-		return "", errors.New("malformed log item")
-	}
-	shard := strings.TrimPrefix(pk.Value, "log#")
-	shard = shard[:max(0, strings.LastIndexByte(shard, '#'))]
-	list := strings.Split(seqs.Value, " ")
-	for b := ents.Value; len(b) > 0; b = b[entryBytes:] {
-		var fp fingerprint
-		copy(fp[:], b[:16])
-		ord := int(binary.BigEndian.Uint16(b[16:18]))
-		if ord >= len(list) {
-			return "", fmt.Errorf("log item %s: record %d of %d", sk.Value, ord, len(list))
-		}
-		owners[fp] = logOwner{shard: shard, seq: list[ord],
-			index: binary.BigEndian.Uint32(b[18:22])}
-	}
-	return sk.Value, nil
 }

@@ -41,6 +41,7 @@ type Handler struct {
 	ClaimsTable     string // the de-duplication log (dedup.go) and shard lineages
 	FailureQueueURL string
 	DedupWindow     time.Duration // how long an event id is remembered after it counted
+	LogFormat       LogFormat     // of new de-duplication log items; both formats are read
 	MinuteRetention time.Duration // how long minute rows live after their last write
 	Workers         int           // concurrent DynamoDB writes
 	Now             func() time.Time
