@@ -86,11 +86,13 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, path string,
 	}
 	identity := []string{a.LogicalID}
 	for _, h := range a.Headers {
-		v := r.Header.Get(h)
-		if v == "" { // API Gateway answers 401 without calling the authorizer
+		vs := r.Header.Values(h)
+		if len(vs) == 0 || vs[0] == "" { // API Gateway answers 401 without a call
 			return grant{}, s.refuse(w, unauthorized, reqID), false
 		}
-		identity = append(identity, v)
+		// Every value is part of the key: the authorizer sees them all, so an answer
+		// given for two values must not be found again for one of them alone.
+		identity = append(identity, strings.Join(vs, "\x01"))
 	}
 	methodARN := fmt.Sprintf("arn:aws:execute-api:%s:%s:%s/%s/%s%s", template.Region,
 		template.AccountID, s.api.ID, s.api.Stage, r.Method, path)
@@ -211,10 +213,18 @@ func matchesAny(patterns []string, s string) bool {
 }
 
 // refuse writes API Gateway's own answer of kind f: the API's gateway response of that
-// type when the template has one, else API Gateway's default {"message": ...}.
+// type when the template has one, else its DEFAULT_4XX or DEFAULT_5XX response, else API
+// Gateway's default {"message": ...}. A default response keeps the status of f.
 func (s *Server) refuse(w http.ResponseWriter, f refusal, reqID string) int {
 	w.Header().Set("x-amzn-ErrorType", f.errorType)
 	gr, ok := s.api.GatewayResponses[f.typ]
+	if !ok || gr.Template == "" { // a type without its own response takes the default's
+		def := "DEFAULT_4XX"
+		if f.status >= 500 {
+			def = "DEFAULT_5XX"
+		}
+		gr, ok = s.api.GatewayResponses[def]
+	}
 	if !ok || gr.Template == "" {
 		msg, _ := json.Marshal(f.message)
 		if f.message == "" {

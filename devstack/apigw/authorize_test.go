@@ -156,6 +156,36 @@ func TestAuthorizerAnswers(t *testing.T) {
 	}
 }
 
+func TestRepeatedIdentityHeaderIsItsOwnCacheEntry(t *testing.T) {
+	inv := &authInvoker{}
+	s := startGuarded(t, inv, time.Minute)
+	do := func(values ...string) int {
+		req, _ := http.NewRequest("GET", s.URL()+"/things/7", nil)
+		for _, v := range values {
+			req.Header.Add("Authorization", v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	// The fake authorizer reads the last value (as the headers map of the event holds
+	// it) and allows "Bearer ok".
+	if got := do("Bearer deny", "Bearer ok"); got != 200 {
+		t.Fatalf("two values: got %d, want 200", got)
+	}
+	// THEN the allow is not served again for the first value alone.
+	if got := do("Bearer deny"); got != 403 {
+		t.Errorf("first value alone after two: got %d, want 403 from its own call", got)
+	}
+	if got := inv.calls.Load(); got != 2 {
+		t.Errorf("authorizer calls = %d, want 2", got)
+	}
+}
+
 func TestAuthorizerWithoutCache(t *testing.T) {
 	inv := &authInvoker{}
 	s := startGuarded(t, inv, 0)

@@ -141,15 +141,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, reqID string) int
 	path = "/" + strings.TrimPrefix(path, "/")
 	res, params := s.router.match(path)
 	if res == nil {
-		return writeMessage(w, http.StatusForbidden, "Missing Authentication Token")
+		return s.refuse(w, missingToken, reqID)
 	}
 	route, ok := res.method(r.Method)
 	if !ok {
-		return writeMessage(w, http.StatusForbidden, "Missing Authentication Token")
+		return s.refuse(w, missingToken, reqID)
 	}
 	body, err := readBody(r)
 	if err != nil {
-		return writeMessage(w, http.StatusRequestEntityTooLarge, "Request Too Long")
+		return s.refuse(w, tooLarge, reqID)
 	}
 	g, status, ok := s.authorize(w, r, path, route, params, reqID)
 	if !ok {
@@ -163,45 +163,51 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, reqID string) int
 	payload, err := json.Marshal(ev)
 	if err != nil || len(payload) > maxInvokePayload {
 		s.log.Warn("invoke payload over Lambda's 6 MB limit", "bytes", len(payload))
-		return writeMessage(w, http.StatusInternalServerError, "Internal server error")
+		return s.refuse(w, internalError(http.StatusInternalServerError), reqID)
 	}
-	return s.integrate(w, r.Context(), route, payload)
+	return s.integrate(w, r.Context(), route, payload, reqID)
 }
 
 // integrate invokes the route's function and writes its response.
 func (s *Server) integrate(w http.ResponseWriter, ctx context.Context, route template.Route,
-	payload []byte) int {
+	payload []byte, reqID string) int {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	res, err := s.inv.Invoke(ctx, s.functions[route.FunctionID], payload)
 	switch {
 	case ctx.Err() == context.DeadlineExceeded:
-		return writeMessage(w, http.StatusGatewayTimeout, "Endpoint request timed out")
+		return s.refuse(w, timedOut, reqID)
 	case err != nil:
 		s.log.Error("invoke", "function", route.FunctionID, "err", err)
-		return writeMessage(w, http.StatusBadGateway, "Internal server error")
+		return s.refuse(w, internalError(http.StatusBadGateway), reqID)
 	case res.FunctionError != "":
 		s.log.Warn("function error", "function", route.FunctionID,
 			"error", string(res.Payload))
-		return writeMessage(w, http.StatusBadGateway, "Internal server error")
+		return s.refuse(w, internalError(http.StatusBadGateway), reqID)
 	}
 	status, err := writeResponse(w, res.Payload)
 	if err != nil {
 		s.log.Warn("malformed Lambda proxy response", "function", route.FunctionID,
 			"err", err)
-		return writeMessage(w, http.StatusBadGateway, "Internal server error")
+		return s.refuse(w, internalError(http.StatusBadGateway), reqID)
 	}
 	return status
 }
 
-// writeMessage writes API Gateway's {"message": ...} error document.
-func writeMessage(w http.ResponseWriter, status int, msg string) int {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("x-amzn-ErrorType", errorType(status))
-	w.WriteHeader(status)
-	body, _ := json.Marshal(map[string]string{"message": msg})
-	_, _ = w.Write(body)
-	return status
+// API Gateway's own answers that are not about authorization.
+var (
+	missingToken = refusal{"MISSING_AUTHENTICATION_TOKEN", "MissingAuthenticationTokenException",
+		"Missing Authentication Token", http.StatusForbidden}
+	tooLarge = refusal{"REQUEST_TOO_LARGE", "RequestTooLargeException", "Request Too Long",
+		http.StatusRequestEntityTooLarge}
+	timedOut = refusal{"INTEGRATION_TIMEOUT", "IntegrationTimeoutException",
+		"Endpoint request timed out", http.StatusGatewayTimeout}
+)
+
+// internalError is API Gateway's answer when the integration fails (502) or the request
+// cannot be passed on (500); no response type of its own, so DEFAULT_5XX shapes it.
+func internalError(status int) refusal {
+	return refusal{"", errorType(status), "Internal server error", status}
 }
 
 // errorType returns the x-amzn-ErrorType API Gateway sends with an error status.

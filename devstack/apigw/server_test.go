@@ -150,3 +150,63 @@ func TestServerEvent(t *testing.T) {
 		t.Errorf("response headers = %v", resp.Header)
 	}
 }
+
+func TestGatewayAnswersTakeTheDefaultResponses(t *testing.T) {
+	tpl, err := template.Load("../testdata/template.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	apis, err := template.NewValues(tpl, "http://x").APIs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := apis[0]
+	shaped := func(code string) template.GatewayResponse {
+		return template.GatewayResponse{Headers: map[string]string{"X-Frame-Options": "DENY"},
+			Template: `{"error":{"code":"` + code + `"},"request_id":"$context.requestId"}`}
+	}
+	api.GatewayResponses = map[string]template.GatewayResponse{
+		"DEFAULT_4XX": shaped("bad_request"), "DEFAULT_5XX": shaped("internal")}
+	s := apigw.New(api, map[string]string{"Ingest5C6D7E8F": "Ingest"}, &fakeInvoker{},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.SetTimeout(200 * time.Millisecond)
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+
+	tests := []struct {
+		name, method, path, body string
+		status                   int
+		code                     string
+	}{
+		{"unknown resource", "GET", "/nope", "", 403, "bad_request"},
+		{"too large", "POST", "/events", strings.Repeat("x", apigw.MaxPayload+1), 413,
+			"bad_request"},
+		{"function error", "GET", "/events/crash", "", 502, "internal"},
+		{"timeout", "GET", "/events/slow", "", 504, "internal"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, s.URL()+tc.path, strings.NewReader(tc.body))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			var doc struct {
+				Error     struct{ Code string }
+				RequestID string `json:"request_id"`
+			}
+			_ = json.Unmarshal(body, &doc)
+			// THEN the status stays the error's, in the API's shape, headers and request id.
+			if resp.StatusCode != tc.status || doc.Error.Code != tc.code ||
+				doc.RequestID != resp.Header.Get("x-amzn-RequestId") || doc.RequestID == "" ||
+				resp.Header.Get("X-Frame-Options") != "DENY" {
+				t.Errorf("got %d %s %v; want %d with code %s", resp.StatusCode, body,
+					resp.Header, tc.status, tc.code)
+			}
+		})
+	}
+}

@@ -53,7 +53,7 @@ func (h *Handler) Handle(ctx context.Context,
 	}
 	attrs := []any{slog.String("method", req.HTTPMethod), slog.String("path", req.Path),
 		slog.Int("status", resp.StatusCode), slog.String("outcome", c.result),
-		slog.String("requestId", c.r.RequestID), slog.String("tenantId", c.p.TenantID),
+		slog.String("apiRequestId", c.r.RequestID), slog.String("tenantId", c.p.TenantID),
 		slog.String("userId", c.p.UserID),
 		slog.Int64("durationMs", time.Since(start).Milliseconds())}
 	if c.err != nil {

@@ -52,7 +52,7 @@ func (h *Handler) Handle(ctx context.Context,
 		out.level = slog.LevelError
 	}
 	attrs := []any{slog.String("route", out.route), slog.Int("status", resp.StatusCode),
-		slog.String("outcome", out.result), slog.String("requestId", r.RequestID),
+		slog.String("outcome", out.result), slog.String("apiRequestId", r.RequestID),
 		slog.Int64("durationMs", time.Since(start).Milliseconds())}
 	if out.userID != "" {
 		attrs = append(attrs, slog.String("userId", out.userID),

@@ -39,7 +39,7 @@ func (h *Handler) Handle(ctx context.Context,
 	events.APIGatewayCustomAuthorizerResponse, error) {
 	resp, p, reason, err := h.authorize(ctx, &req)
 	attrs := []any{slog.String("path", req.Path), slog.String("outcome", reason),
-		slog.String("requestId", req.RequestContext.RequestID)}
+		slog.String("apiRequestId", req.RequestContext.RequestID)}
 	if p.UserID != "" {
 		attrs = append(attrs, slog.String("userId", p.UserID),
 			slog.String("tenantId", p.TenantID))
@@ -107,20 +107,27 @@ func (h *Handler) authorize(ctx context.Context,
 }
 
 // bearer returns the token of an "Authorization: Bearer <token>" header, whatever the
-// case of the header name and of the scheme.
+// case of the header name and of the scheme. A request with more than one Authorization
+// value has none: the gateway may key its cache on one value while this reads another,
+// which would let one token's answer be cached for a different token.
 func bearer(req *events.APIGatewayCustomAuthorizerRequestTypeRequest) (string, bool) {
-	var value string
-	for k, v := range req.Headers {
-		if strings.EqualFold(k, "Authorization") {
-			value = v
-		}
-	}
+	var values []string
 	for k, vs := range req.MultiValueHeaders {
-		if value == "" && strings.EqualFold(k, "Authorization") && len(vs) > 0 {
-			value = vs[0]
+		if strings.EqualFold(k, "Authorization") {
+			values = append(values, vs...)
 		}
 	}
-	scheme, token, ok := strings.Cut(strings.TrimSpace(value), " ")
+	if len(values) == 0 { // an event without multi-value headers
+		for k, v := range req.Headers {
+			if strings.EqualFold(k, "Authorization") {
+				values = append(values, v)
+			}
+		}
+	}
+	if len(values) != 1 {
+		return "", false
+	}
+	scheme, token, ok := strings.Cut(strings.TrimSpace(values[0]), " ")
 	token = strings.TrimSpace(token)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return "", false

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/adpulse/adpulse/shared/accounts"
 	"github.com/adpulse/adpulse/shared/auth"
+	"github.com/adpulse/adpulse/shared/logging"
 	"github.com/adpulse/adpulse/shared/principal"
 	"github.com/adpulse/adpulse/shared/usageplan"
 )
@@ -112,26 +116,36 @@ func TestRoleComesFromTheUserRecord(t *testing.T) {
 func TestRefusals(t *testing.T) {
 	h, _, issue := setup(t)
 	good := issue(auth.Subject{UserID: "u_1", TenantID: "t_a", Role: principal.Admin})
+	other := issue(auth.Subject{UserID: "u_3", TenantID: "t_a", Role: principal.Analyst})
 	tests := []struct {
 		name    string
 		headers map[string]string
+		multi   map[string][]string
 	}{
-		{"no header", nil},
-		{"empty bearer", map[string]string{"Authorization": "Bearer "}},
-		{"basic scheme", map[string]string{"Authorization": "Basic " + good}},
-		{"token without scheme", map[string]string{"Authorization": good}},
-		{"garbage", map[string]string{"Authorization": "Bearer abc.def.ghi"}},
-		{"tampered", map[string]string{"Authorization": "Bearer " + good + "x"}},
+		{"no header", nil, nil},
+		{"empty bearer", map[string]string{"Authorization": "Bearer "}, nil},
+		{"basic scheme", map[string]string{"Authorization": "Basic " + good}, nil},
+		{"token without scheme", map[string]string{"Authorization": good}, nil},
+		{"garbage", map[string]string{"Authorization": "Bearer abc.def.ghi"}, nil},
+		{"tampered", map[string]string{"Authorization": "Bearer " + good + "x"}, nil},
 		{"disabled user", map[string]string{"Authorization": "Bearer " +
-			issue(auth.Subject{UserID: "u_2", TenantID: "t_a", Role: principal.Analyst})}},
+			issue(auth.Subject{UserID: "u_2", TenantID: "t_a", Role: principal.Analyst})}, nil},
 		{"unknown user", map[string]string{"Authorization": "Bearer " +
-			issue(auth.Subject{UserID: "u_9", TenantID: "t_a", Role: principal.Admin})}},
+			issue(auth.Subject{UserID: "u_9", TenantID: "t_a", Role: principal.Admin})}, nil},
 		{"user of another tenant", map[string]string{"Authorization": "Bearer " +
-			issue(auth.Subject{UserID: "u_1", TenantID: "t_b", Role: principal.Admin})}},
+			issue(auth.Subject{UserID: "u_1", TenantID: "t_b", Role: principal.Admin})}, nil},
+		// Two valid tokens: the gateway could cache the answer for one under the other.
+		{"two Authorization values", map[string]string{"Authorization": "Bearer " + good},
+			map[string][]string{"Authorization": {"Bearer " + other, "Bearer " + good}}},
+		{"two header names differing in case", map[string]string{"authorization": "Bearer " +
+			good}, map[string][]string{"authorization": {"Bearer " + good},
+			"Authorization": {"Bearer " + other}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, err := h.Handle(context.Background(), request(tc.headers))
+			req := request(tc.headers)
+			req.MultiValueHeaders = tc.multi
+			resp, err := h.Handle(context.Background(), req)
 			if err == nil || err.Error() != "Unauthorized" {
 				t.Errorf("got %v, want the error Unauthorized", err)
 			}
@@ -169,5 +183,31 @@ func TestUserCache(t *testing.T) {
 	_, _ = c.GetUser(context.Background(), "t_a", "u_1")
 	if db.reads != 3 {
 		t.Errorf("after the ttl: got %d reads, want 3", db.reads)
+	}
+}
+
+func TestOutcomeLineNamesBothRequestIDs(t *testing.T) {
+	h, _, issue := setup(t)
+	var buf bytes.Buffer
+	h.Log = logging.NewWriter(&buf, "info")
+	ctx := lambdacontext.NewContext(context.Background(),
+		&lambdacontext.LambdaContext{AwsRequestID: "lambda-1"})
+	req := request(map[string]string{"Authorization": "Bearer " +
+		issue(auth.Subject{UserID: "u_1", TenantID: "t_a", Role: principal.Admin})})
+	req.RequestContext.RequestID = "api-1"
+
+	if _, err := h.Handle(ctx, req); err != nil {
+		t.Fatalf("handle: %v", err)
+	}
+
+	// One key per id: a log tool keeps only one of two equal keys.
+	line := buf.String()
+	for key, want := range map[string]string{"requestId": "lambda-1", "apiRequestId": "api-1"} {
+		if n := strings.Count(line, `"`+key+`":`); n != 1 {
+			t.Errorf("%q appears %d times in %s", key, n, line)
+		}
+		if !strings.Contains(line, `"`+key+`":"`+want+`"`) {
+			t.Errorf("%s is not %q in %s", key, want, line)
+		}
 	}
 }

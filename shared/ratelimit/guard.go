@@ -40,7 +40,7 @@ func Guard(l *Limiter, origins []string, log *slog.Logger, next HandlerFunc) Han
 		d, err := l.Take(ctx, Key(p))
 		if err != nil {
 			log.WarnContext(ctx, "rate limit unavailable; request let through",
-				slog.String("requestId", req.RequestContext.RequestID),
+				slog.String("apiRequestId", req.RequestContext.RequestID),
 				slog.String("tenantId", p.TenantID), slog.String("userId", p.UserID),
 				slog.String("err", err.Error()))
 			return next(ctx, req)
@@ -48,7 +48,7 @@ func Guard(l *Limiter, origins []string, log *slog.Logger, next HandlerFunc) Han
 		if !d.Allowed {
 			secs := int(d.RetryAfter / time.Second)
 			log.InfoContext(ctx, "rate limited",
-				slog.String("requestId", req.RequestContext.RequestID),
+				slog.String("apiRequestId", req.RequestContext.RequestID),
 				slog.String("tenantId", p.TenantID), slog.String("userId", p.UserID),
 				slog.Int("retryAfterSeconds", secs))
 			r := httpapi.NewResponder(&req, origins)
