@@ -121,11 +121,16 @@ func newEvaluator(h *aggregate.Handler) (*alerting.Evaluator, error) {
 	}
 	db := h.DB.(*dynamodb.Client)
 	store := rules.NewStore(db, os.Getenv("RULES_TABLE"))
+	log := logging.New()
+	cache := rules.NewCache(store, 30*time.Second)
+	cache.OnStale = func(tenant string, err error) {
+		log.Warn("rules served stale", "tenant", tenant, "err", err.Error())
+	}
 	return &alerting.Evaluator{
-		Rules: rules.NewCache(store, 30*time.Second), States: store,
+		Rules: cache, States: store,
 		Campaigns: campaign.NewStore(db, campaigns),
 		Totals:    &totals.Reader{DB: db, Table: h.AggregatesTable},
 		Queue:     h.Queue.(*sqs.Client), QueueURL: queue,
-		LinkBase: os.Getenv("LINK_BASE"), Now: time.Now, Log: logging.New(),
+		LinkBase: os.Getenv("LINK_BASE"), Now: time.Now, Log: log,
 	}, nil
 }

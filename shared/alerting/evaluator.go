@@ -17,6 +17,7 @@ import (
 	"github.com/adpulse/adpulse/shared/campaign"
 	"github.com/adpulse/adpulse/shared/notify"
 	"github.com/adpulse/adpulse/shared/rules"
+	"github.com/adpulse/adpulse/shared/staleread"
 	"github.com/adpulse/adpulse/shared/totals"
 )
 
@@ -48,13 +49,8 @@ type Evaluator struct {
 	Now       func() time.Time
 	Log       *slog.Logger
 
-	mu        sync.Mutex
-	campaigns map[CampaignRef]cachedCampaign
-}
-
-type cachedCampaign struct {
-	c     campaign.Campaign
-	until time.Time
+	once      sync.Once
+	campaigns *staleread.Cache[CampaignRef, campaign.Campaign]
 }
 
 // campaignTTL is how long campaign settings are cached: a pause takes effect on the
@@ -141,30 +137,34 @@ func (e *Evaluator) step(ctx context.Context, ref CampaignRef, c campaign.Campai
 
 // settings returns the campaign, cached; a campaign with no record (events may name
 // campaigns never created through the API) is taken as active, in UTC, without budget.
+// When the campaigns table fails, the settings last read stand in (shared/staleread),
+// with a warning, rather than failing the campaign's rules.
 func (e *Evaluator) settings(ctx context.Context, ref CampaignRef) (campaign.Campaign, error) {
-	now := e.Now()
-	e.mu.Lock()
-	got, ok := e.campaigns[ref]
-	e.mu.Unlock()
-	if ok && now.Before(got.until) {
-		return got.c, nil
-	}
-
-	c, err := e.Campaigns.Get(ctx, ref.TenantID, ref.CampaignID)
-	switch {
-	case errors.Is(err, campaign.ErrNotFound):
-		c = campaign.Campaign{ID: ref.CampaignID, Status: campaign.Active}
-		c.Name = ref.CampaignID
-	case err != nil:
+	e.once.Do(func() {
+		e.campaigns = staleread.New("campaigns store", e.readCampaign,
+			staleread.Options{TTL: campaignTTL, Now: e.Now})
+	})
+	c, stale, staleErr, err := e.campaigns.Get(ctx, ref)
+	if err != nil {
 		return campaign.Campaign{}, fmt.Errorf("read campaign: %w", err)
 	}
-	e.mu.Lock()
-	if e.campaigns == nil {
-		e.campaigns = map[CampaignRef]cachedCampaign{}
+	if stale {
+		e.Log.WarnContext(ctx, "campaign settings served stale", "tenant", ref.TenantID,
+			"campaign", ref.CampaignID, "err", staleErr.Error())
 	}
-	e.campaigns[ref] = cachedCampaign{c: c, until: now.Add(campaignTTL)}
-	e.mu.Unlock()
 	return c, nil
+}
+
+// readCampaign reads a campaign's settings from the store.
+func (e *Evaluator) readCampaign(ctx context.Context, ref CampaignRef) (campaign.Campaign,
+	error) {
+	c, err := e.Campaigns.Get(ctx, ref.TenantID, ref.CampaignID)
+	if errors.Is(err, campaign.ErrNotFound) {
+		c = campaign.Campaign{ID: ref.CampaignID, Status: campaign.Active}
+		c.Name = ref.CampaignID
+		return c, nil
+	}
+	return c, err
 }
 
 // snapshot reads the totals the rules need: lifetime always, minute buckets only when a

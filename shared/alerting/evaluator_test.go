@@ -3,6 +3,7 @@ package alerting_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -204,5 +205,49 @@ func TestPausedCampaignStaysSilent(t *testing.T) {
 	e.deliver(t, e.batch(t, c.ID, 0, 10, 1000))
 	if got := e.notifications(t); len(got) != 0 {
 		t.Fatalf("a paused campaign's rule fired: %+v", got)
+	}
+}
+
+// flakyCampaigns fails every read while down.
+type flakyCampaigns struct {
+	alerting.Campaigns
+	down  bool
+	reads int
+}
+
+func (f *flakyCampaigns) Get(ctx context.Context, tenant, id string) (campaign.Campaign,
+	error) {
+	f.reads++
+	if f.down {
+		return campaign.Campaign{}, errors.New("campaigns table unavailable")
+	}
+	return f.Campaigns.Get(ctx, tenant, id)
+}
+
+func TestCampaignSettingsServedStaleWhenTheTableFails(t *testing.T) {
+	e := newEnv(t)
+	c := campaign.New(tenant, "u_test", campaign.Spec{Name: "Paused one"}, now)
+	c.Status = campaign.Paused
+	if err := e.campaigns.Create(context.Background(), c, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.rule(t, c.ID, 1000)
+	ev := e.agg.Evaluator.(*alerting.Evaluator)
+	flaky := &flakyCampaigns{Campaigns: e.campaigns}
+	clock := now
+	ev.Campaigns, ev.Now = flaky, func() time.Time { return clock }
+
+	e.deliver(t, e.batch(t, c.ID, 0, 10, 1000)) // settings read: paused
+
+	// WHEN the table fails after the settings expired THEN the batch still goes through
+	// (deliver fails the test on a batch failure) with the last settings: still paused.
+	flaky.down = true
+	clock = clock.Add(2 * time.Minute)
+	e.deliver(t, e.batch(t, c.ID, 10, 10, 1000))
+	if flaky.reads < 2 {
+		t.Errorf("campaign reads = %d: the expired settings were not read again", flaky.reads)
+	}
+	if got := e.notifications(t); len(got) != 0 {
+		t.Errorf("the paused campaign's rule fired on stale settings: %+v", got)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/adpulse/adpulse/shared/staleread"
 )
 
 // DefaultCacheTTL is how long the evaluator keeps a tenant's rules: a rule change takes
@@ -11,44 +13,41 @@ import (
 const DefaultCacheTTL = 30 * time.Second
 
 // Cache keeps each tenant's rules for the stream evaluator: one Query per tenant per
-// TTL. It is safe for concurrent use.
+// TTL. When the Query fails, the rules last read (up to staleread.DefaultMaxStale old)
+// stand in and OnStale is told; Queries that keep failing open a breaker, so a failing
+// table does not cost a timeout per batch (shared/staleread). It is safe for concurrent
+// use.
 type Cache struct {
 	Store *Store
 	TTL   time.Duration
 	Now   func() time.Time
+	// OnStale, when set, is called each time stale rules are served, with the error.
+	OnStale func(tenant string, err error)
 
-	mu      sync.Mutex
-	tenants map[string]cached
-}
-
-type cached struct {
-	rules []Rule
-	until time.Time
+	once  sync.Once
+	reads *staleread.Cache[string, []Rule]
 }
 
 // NewCache returns a cache over the store.
 func NewCache(s *Store, ttl time.Duration) *Cache {
-	return &Cache{Store: s, TTL: ttl, Now: time.Now, tenants: map[string]cached{}}
+	return &Cache{Store: s, TTL: ttl, Now: time.Now}
 }
 
 // Rules returns the enabled rules that watch the campaign: the campaign's own and the
 // tenant-wide ones.
 func (c *Cache) Rules(ctx context.Context, tenant, campaignID string) ([]Rule, error) {
-	now := c.Now()
-	c.mu.Lock()
-	e, ok := c.tenants[tenant]
-	c.mu.Unlock()
-	if !ok || now.After(e.until) {
-		rules, err := c.Store.List(ctx, tenant)
-		if err != nil {
-			return nil, err
-		}
-		e = cached{rules: rules, until: now.Add(c.TTL)}
-		c.mu.Lock()
-		c.tenants[tenant] = e
-		c.mu.Unlock()
+	c.once.Do(func() {
+		c.reads = staleread.New("rules store", c.Store.List,
+			staleread.Options{TTL: c.TTL, Now: c.Now})
+	})
+	rules, stale, staleErr, err := c.reads.Get(ctx, tenant)
+	if err != nil {
+		return nil, err
 	}
-	return ForCampaign(e.rules, campaignID), nil
+	if stale && c.OnStale != nil {
+		c.OnStale(tenant, staleErr)
+	}
+	return ForCampaign(rules, campaignID), nil
 }
 
 // ForCampaign picks the enabled rules that watch the campaign.
