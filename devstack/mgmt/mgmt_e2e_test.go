@@ -53,6 +53,7 @@ func TestManagementAPI(t *testing.T) {
 		{"public documents", publicDocuments},
 		{"sign-in and sessions", signIn},
 		{"users and roles", usersAndRoles},
+		{"admin bodies", adminBodies},
 		{"campaign life", campaignLife},
 		{"same ETag twice", sameETagTwice},
 		{"analyst is read-only", analystReadOnly},

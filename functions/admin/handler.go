@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,7 +18,7 @@ import (
 	"github.com/adpulse/adpulse/shared/principal"
 )
 
-// maxBody bounds request bodies.
+// maxBody bounds request bodies: larger ones answer 413.
 const maxBody = 16 << 10
 
 // Handler answers the administration routes.
@@ -123,16 +123,44 @@ func (h *Handler) route(ctx context.Context, c *call) events.APIGatewayProxyResp
 	return fn(ctx, c)
 }
 
-// decode reads a small JSON object into v. Fields it does not know, a tenant_id among
-// them, are ignored.
-func (c *call) decode(v any) (events.APIGatewayProxyResponse, bool) {
-	body, err := httpapi.Body(c.req)
-	if err != nil || len(body) > maxBody || json.Unmarshal(body, v) != nil {
+// decode reads a JSON object body into v, a pointer to a body struct, and returns the
+// fields that failed decoding: keys v has no field for (reason from unknown), values of
+// the wrong type, invalid UTF-8. A tenant_id in the body is ignored: the tenant comes
+// from the principal. ok is false when the body is refused outright (415, 413, 400
+// bad_json); resp is then the answer.
+func (c *call) decode(v any, unknown func(key string) string) (
+	fields []httpapi.FieldError, resp events.APIGatewayProxyResponse, ok bool) {
+	body, refused := c.r.ReadBody(c.req, maxBody, httpapi.JSONType)
+	if refused != nil {
 		c.result = "invalid"
-		return c.r.Error(http.StatusBadRequest, "bad_request",
-			"the body must be a JSON object of at most 16 KB"), false
+		return nil, *refused, false
 	}
-	return events.APIGatewayProxyResponse{}, true
+	fields, err := httpapi.DecodeObject(body, v, unknown, "tenant_id")
+	if err != nil {
+		c.result = "invalid"
+		if !errors.Is(err, httpapi.ErrBadJSON) {
+			return nil, c.internal(fmt.Errorf("decode body: %w", err)), false
+		}
+		return nil, c.r.BadJSON(), false
+	}
+	return fields, events.APIGatewayProxyResponse{}, true
+}
+
+// merge adds the validation failures to the decoding ones, one entry per field (a field
+// that could not be decoded is not also reported as, say, required), sorted by field.
+func merge(decoded []httpapi.FieldError, validated ...httpapi.FieldError) []httpapi.FieldError {
+	seen := map[string]bool{}
+	for _, f := range decoded {
+		seen[f.Field] = true
+	}
+	out := decoded
+	for _, f := range validated {
+		if !seen[f.Field] {
+			out = append(out, f)
+		}
+	}
+	httpapi.SortFields(out)
+	return out
 }
 
 func (c *call) notFound(msg string) events.APIGatewayProxyResponse {

@@ -50,12 +50,25 @@ func admin(c accounts.Credentials) principal.Principal {
 func (f fixture) call(t *testing.T, p principal.Principal, method, path string,
 	body any) (int, map[string]any) {
 	t.Helper()
-	req := events.APIGatewayProxyRequest{HTTPMethod: method, Path: path}
+	var raw, ctype string
 	if body != nil {
 		data, _ := json.Marshal(body)
-		req.Body = string(data)
+		raw, ctype = string(data), "application/json"
+	}
+	return f.send(t, p, method, path, ctype, raw)
+}
+
+// send sends a request with a raw body as p and decodes the answer; ctype "" sends no
+// Content-Type.
+func (f fixture) send(t *testing.T, p principal.Principal, method, path, ctype,
+	body string) (int, map[string]any) {
+	t.Helper()
+	req := events.APIGatewayProxyRequest{HTTPMethod: method, Path: path, Body: body}
+	if ctype != "" {
+		req.Headers = map[string]string{"Content-Type": ctype}
 	}
 	req.RequestContext.Authorizer = p.Context()
+	req.RequestContext.RequestID = "req-test"
 	resp, err := f.h.Handle(context.Background(), req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -31,16 +32,31 @@ type createKeyBody struct {
 	Label string `json:"label"`
 }
 
+// maxLabel bounds a key's label, in characters after trimming spaces.
+const maxLabel = 100
+
 // createKey issues an ingest key for the caller's tenant; the answer is the only place
 // the key is ever shown.
 func (h *Handler) createKey(ctx context.Context, c *call) events.APIGatewayProxyResponse {
 	var body createKeyBody
-	if resp, ok := c.decode(&body); !ok {
+	decoded, resp, ok := c.decode(&body, func(string) string {
+		return "is not a field of a new API key (label)"
+	})
+	if !ok {
 		return resp
 	}
 	label := strings.TrimSpace(body.Label)
-	if label == "" || utf8.RuneCountInString(label) > 100 {
-		return c.invalid(httpapi.FieldError{Field: "label", Reason: "1 to 100 characters"})
+	var fields []httpapi.FieldError
+	switch {
+	case label == "" || utf8.RuneCountInString(label) > maxLabel:
+		fields = append(fields, httpapi.FieldError{Field: "label",
+			Reason: fmt.Sprintf("must have 1 to %d characters", maxLabel)})
+	case httpapi.Unprintable(label):
+		fields = append(fields, httpapi.FieldError{Field: "label",
+			Reason: "must not hold control or format characters"})
+	}
+	if fields = merge(decoded, fields...); len(fields) > 0 {
+		return c.invalid(fields...)
 	}
 	rec, key, err := h.Keys.CreateKey(ctx, c.p.TenantID, label)
 	if err != nil {

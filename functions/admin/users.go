@@ -35,10 +35,16 @@ type createUserBody struct {
 	Role  string `json:"role"`
 }
 
+// roleReason is the reason given for a role that is not one.
+const roleReason = "must be admin, campaign_manager or analyst"
+
 // createUser adds a user to the caller's tenant with a generated password, shown once.
 func (h *Handler) createUser(ctx context.Context, c *call) events.APIGatewayProxyResponse {
 	var body createUserBody
-	if resp, ok := c.decode(&body); !ok {
+	decoded, resp, ok := c.decode(&body, func(string) string {
+		return "is not a field of a new user (email, role)"
+	})
+	if !ok {
 		return resp
 	}
 	var fields []httpapi.FieldError
@@ -47,10 +53,9 @@ func (h *Handler) createUser(ctx context.Context, c *call) events.APIGatewayProx
 			Reason: "must be a plain address like ana@example.com"})
 	}
 	if !principal.Role(body.Role).Valid() {
-		fields = append(fields, httpapi.FieldError{Field: "role",
-			Reason: "must be admin, campaign_manager or analyst"})
+		fields = append(fields, httpapi.FieldError{Field: "role", Reason: roleReason})
 	}
-	if fields != nil {
+	if fields = merge(decoded, fields...); len(fields) > 0 {
 		return c.invalid(fields...)
 	}
 
@@ -110,13 +115,26 @@ type patchUserBody struct {
 	Disabled *bool   `json:"disabled"`
 }
 
+// readOnlyUserFields are the fields of a user that PATCH cannot change.
+var readOnlyUserFields = map[string]bool{"id": true, "email": true, "created_at": true,
+	"updated_at": true}
+
 // patchUser changes a user's role or disabled flag. Disabling ends the user's sessions:
 // their refresh families are revoked and the authorizer refuses them within its cache
 // time. An admin cannot disable or demote themselves, so a tenant keeps an admin.
 func (h *Handler) patchUser(ctx context.Context, c *call) events.APIGatewayProxyResponse {
 	var body patchUserBody
-	if resp, ok := c.decode(&body); !ok {
+	decoded, resp, ok := c.decode(&body, func(key string) string {
+		if readOnlyUserFields[key] {
+			return "cannot be changed"
+		}
+		return "is not a field of a user change (role, disabled)"
+	})
+	if !ok {
 		return resp
+	}
+	if len(decoded) > 0 {
+		return c.invalid(decoded...)
 	}
 	if body.Role == nil && body.Disabled == nil {
 		return c.invalid(httpapi.FieldError{Field: "role",
@@ -126,8 +144,7 @@ func (h *Handler) patchUser(ctx context.Context, c *call) events.APIGatewayProxy
 	if body.Role != nil {
 		role := principal.Role(*body.Role)
 		if !role.Valid() {
-			return c.invalid(httpapi.FieldError{Field: "role",
-				Reason: "must be admin, campaign_manager or analyst"})
+			return c.invalid(httpapi.FieldError{Field: "role", Reason: roleReason})
 		}
 		change.Role = &role
 	}

@@ -56,6 +56,12 @@ func TestCreateTenant(t *testing.T) {
 		{"display name", "Other", "Ana <b@example.com>", accounts.ErrInvalid},
 		{"no name", " ", "c@example.com", accounts.ErrInvalid},
 		{"not an email", "Other", "nope", accounts.ErrInvalid},
+		{"control character in the name", "Oth\x00er", "d@example.com", accounts.ErrInvalid},
+		{"newline in the name", "Other\nAdmin: yes", "d@example.com", accounts.ErrInvalid},
+		{"bidi override in the name", "\u202eOther", "d@example.com", accounts.ErrInvalid},
+		{"invalid UTF-8 in the name", "Oth\xffer", "d@example.com", accounts.ErrInvalid},
+		{"zero-width space in the email", "Other", "d\u200b@example.com", accounts.ErrInvalid},
+		{"C1 control in the email", "Other", "d\u0085@example.com", accounts.ErrInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/adpulse/adpulse/shared/apikey"
+	"github.com/adpulse/adpulse/shared/httpapi"
 	"github.com/adpulse/adpulse/shared/password"
 	"github.com/adpulse/adpulse/shared/principal"
 )
@@ -49,11 +50,14 @@ type Credentials struct {
 // ErrInvalid means an input was refused; its text says which and why.
 var ErrInvalid = errors.New("invalid input")
 
-// ValidateEmail checks that s is a bare address (no display name) of sane length.
+// ValidateEmail checks that s is a bare address (no display name) of sane length, with
+// no control or format characters (net/mail lets some through, a zero-width space or a
+// right-to-left override among them).
 func ValidateEmail(s string) error {
 	s = strings.TrimSpace(s)
 	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Address != s || len(s) > 254 || addr.Name != "" {
+	if err != nil || addr.Address != s || len(s) > 254 || addr.Name != "" ||
+		httpapi.Unprintable(s) {
 		return fmt.Errorf("%w: email must be a plain address like ana@example.com", ErrInvalid)
 	}
 	return nil
@@ -68,6 +72,10 @@ func CreateTenant(ctx context.Context, d Deps, name, email string) (Credentials,
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 {
 		return Credentials{}, fmt.Errorf("%w: name must be 1 to 200 characters", ErrInvalid)
+	}
+	if httpapi.Unprintable(name) {
+		return Credentials{}, fmt.Errorf("%w: name must not hold control or format characters",
+			ErrInvalid)
 	}
 	if err := ValidateEmail(email); err != nil {
 		return Credentials{}, err

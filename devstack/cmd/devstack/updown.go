@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -30,6 +31,9 @@ type State struct {
 	// The demo tenant's admin (mode 0600 file, as for the key).
 	AdminEmail    string `json:"adminEmail"`
 	AdminPassword string `json:"adminPassword"`
+	// Physical names of the tables `adpulse tenant create` writes to.
+	AccountsTable string `json:"accountsTable"`
+	APIKeysTable  string `json:"apiKeysTable"`
 	Children      []int  `json:"children"` // process groups of kumo and the bootstraps
 	Log           string `json:"log"`
 }
@@ -47,7 +51,7 @@ func up(ctx context.Context, args []string) error {
 	path := statePath(cfg.Root)
 	if st, err := readState(path); err == nil && proc.Alive(st.PID) {
 		fmt.Printf("already up (pid %d)\n", st.PID)
-		printState(st)
+		printState(os.Stdout, st)
 		return nil
 	}
 	if f.kumoPort != 0 && !kumo.PortFree(f.kumoPort) {
@@ -92,7 +96,7 @@ func waitServing(ctx context.Context, path string, pid int, exited <-chan error,
 	deadline := time.After(5 * time.Minute) // a cold build of the functions is slow
 	for {
 		if st, err := readState(path); err == nil && st.PID == pid {
-			printState(st)
+			printState(os.Stdout, st)
 			return nil
 		}
 		select {
@@ -110,9 +114,11 @@ func waitServing(ctx context.Context, path string, pid int, exited <-chan error,
 }
 
 // printState tells the user how to use the running stack, with shell lines that export
-// the sign-in values and an access token (the README's curl commands use them).
-func printState(st State) {
-	fmt.Printf(`
+// the sign-in values and an access token (the README's curl commands use them), and the
+// tables, endpoint, region and dummy credentials that `go run ./cmd/adpulse` needs
+// (docs/auth.md).
+func printState(w io.Writer, st State) {
+	fmt.Fprintf(w, `
   API        %s
   kumo       %s
   tenant     %s
@@ -129,12 +135,18 @@ export TOKEN=$(curl -sS -X POST $API/v1/auth/login -H 'Content-Type: application
   -d "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 
+  and for go run ./cmd/adpulse (docs/auth.md):
+export ACCOUNTS_TABLE=%s API_KEYS_TABLE=%s AWS_ENDPOINT_URL=%s \
+  AWS_REGION=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s
+
   send one event:
 curl -sS -X POST $API/v1/events -H "x-api-key: $KEY" -H 'content-type: application/json' \
   -d '{"event_id":"demo-1","type":"impression","campaign_id":"spring-sale","ad_id":"b1",
        "user_id":"u-1","occurred_at":'$(date +%%s000)',"cost_micros":1500,"currency":"USD"}'
 `, st.APIURL, st.Endpoint, st.TenantID, st.APIKey, st.AdminEmail, st.AdminPassword,
-		filepath.Dir(st.Log), st.APIURL, st.APIKey, st.AdminEmail, st.AdminPassword)
+		filepath.Dir(st.Log), st.APIURL, st.APIKey, st.AdminEmail, st.AdminPassword,
+		st.AccountsTable, st.APIKeysTable, st.Endpoint, kumo.Region, kumo.AccessKey,
+		kumo.SecretKey)
 }
 
 // serve runs the stack in the foreground until SIGINT or SIGTERM, with a state file
@@ -162,7 +174,8 @@ func serve(ctx context.Context, args []string) error {
 	}
 	st := State{PID: os.Getpid(), APIURL: stack.APIURL(), Endpoint: stack.Endpoint(),
 		TenantID: creds.TenantID, APIKey: creds.APIKey, AdminEmail: creds.AdminEmail,
-		AdminPassword: creds.AdminPassword, Children: stack.PIDs(),
+		AdminPassword: creds.AdminPassword, AccountsTable: stack.Physical("Accounts"),
+		APIKeysTable: stack.Physical("ApiKeys"), Children: stack.PIDs(),
 		Log: filepath.Join(cfg.StateDir, "logs", "devstack.log")}
 	path := statePath(cfg.Root)
 	if err := writeState(path, st); err != nil {
