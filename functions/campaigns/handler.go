@@ -25,6 +25,7 @@ type Handler struct {
 	Cursors *cursor.Signer
 	Origins []string // CORS allow-list
 	Log     *slog.Logger
+	retry   retryPolicy // of writes that lose a race; zero means defaultRetry
 }
 
 // call is one request on its way through the handler.
@@ -41,6 +42,7 @@ type call struct {
 var (
 	errPrecondition = errors.New("If-Match does not match the current ETag")
 	errArchived     = errors.New("archived campaigns cannot change")
+	errContention   = errors.New("too many concurrent writes to the campaign")
 )
 
 // maxBody bounds request bodies; a campaign is a few kilobytes.
@@ -157,6 +159,9 @@ func (c *call) fail(err error) events.APIGatewayProxyResponse {
 	case errors.Is(err, errPrecondition), errors.Is(err, campaign.ErrVersionConflict):
 		return c.resp.Error(http.StatusPreconditionFailed, "precondition_failed",
 			"the campaign changed; GET it again and retry with its ETag in If-Match")
+	case errors.Is(err, errContention):
+		return c.resp.Error(http.StatusConflict, "conflict",
+			"too many concurrent writes to this campaign; retry the request")
 	case errors.Is(err, errArchived):
 		return c.resp.Problem(http.StatusConflict, httpapi.Problem{Code: "archived",
 			Message: "an archived campaign cannot change", Allowed: []string{}}, nil)
