@@ -253,7 +253,9 @@ func (h *Handler) archive(c *call) events.APIGatewayProxyResponse {
 	return c.withETag(http.StatusOK, saved, saved)
 }
 
-// setStatus answers PATCH /v1/campaigns/{id}/status with {"status": "..."}.
+// setStatus answers PATCH /v1/campaigns/{id}/status with {"status": "..."}. A move to
+// the status the campaign has is no move: the answer is 200 with the campaign unchanged
+// (no new version, no history entry), so a retried status change succeeds again.
 func (h *Handler) setStatus(c *call) events.APIGatewayProxyResponse {
 	body, refused := c.body(mergePatchType, jsonType)
 	if refused != nil {
@@ -271,6 +273,9 @@ func (h *Handler) setStatus(c *call) events.APIGatewayProxyResponse {
 	}
 	to := *in.Status
 	saved, err := h.modify(c, "status", func(cur campaign.Campaign) (campaign.Campaign, error) {
+		if cur.Status == to {
+			return cur, nil // the store writes nothing when nothing changed
+		}
 		if err := campaign.Transition(cur.Status, to); err != nil {
 			return cur, err
 		}
