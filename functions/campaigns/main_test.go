@@ -65,13 +65,14 @@ type request struct {
 	body    string
 	headers map[string]string
 	query   map[string]string
+	base64  bool // body is base64-encoded, as API Gateway passes binary bodies
 }
 
 // do sends a request through Handle the way API Gateway would.
 func do(t *testing.T, h *Handler, r request) events.APIGatewayProxyResponse {
 	t.Helper()
 	req := events.APIGatewayProxyRequest{HTTPMethod: r.method, Path: r.path, Body: r.body,
-		Headers: r.headers, QueryStringParameters: r.query}
+		Headers: r.headers, QueryStringParameters: r.query, IsBase64Encoded: r.base64}
 	req.Resource, req.PathParameters = resourceOf(r.path)
 	req.RequestContext.RequestID = "req-test"
 	if r.who.TenantID != "" {
