@@ -70,8 +70,8 @@ func (h *Handler) create(c *call) events.APIGatewayProxyResponse {
 	if refused != nil {
 		return *refused
 	}
-	key := httpapi.Header(c.req, "Idempotency-Key")
-	if key != "" && !validKey(key) {
+	key, sent := httpapi.LookupHeader(c.req, "Idempotency-Key")
+	if sent && !validKey(key) { // an empty key is refused, not taken for none
 		return c.resp.Invalid([]httpapi.FieldError{{Field: "Idempotency-Key",
 			Reason: "must be 1 to 255 printable ASCII characters"}})
 	}
@@ -133,8 +133,10 @@ func (h *Handler) replay(c *call, key, hash string) (events.APIGatewayProxyRespo
 	return out, true
 }
 
+// validKey reports whether an Idempotency-Key holds 1 to 255 printable ASCII
+// characters.
 func validKey(k string) bool {
-	if len(k) > 255 {
+	if len(k) < 1 || len(k) > 255 {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
