@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -25,6 +26,7 @@ type Handler struct {
 	Cursors *cursor.Signer
 	Origins []string // CORS allow-list
 	Log     *slog.Logger
+	retry   retryPolicy // of writes that lose a race; zero means defaultRetry
 }
 
 // call is one request on its way through the handler.
@@ -41,6 +43,7 @@ type call struct {
 var (
 	errPrecondition = errors.New("If-Match does not match the current ETag")
 	errArchived     = errors.New("archived campaigns cannot change")
+	errContention   = errors.New("too many concurrent writes to the campaign")
 )
 
 // maxBody bounds request bodies; a campaign is a few kilobytes.
@@ -150,6 +153,8 @@ func (c *call) fail(err error) events.APIGatewayProxyResponse {
 		}
 		return c.resp.Problem(http.StatusConflict, httpapi.Problem{Code: "illegal_transition",
 			Message: te.Error(), Allowed: allowed}, nil)
+	case errors.Is(err, campaign.ErrInvalidUTF8):
+		return c.resp.Error(http.StatusBadRequest, "bad_json", "the body must be valid UTF-8")
 	case errors.Is(err, campaign.ErrBadJSON):
 		return c.resp.Error(http.StatusBadRequest, "bad_json", "the body must be a JSON object")
 	case errors.Is(err, campaign.ErrNotFound):
@@ -157,6 +162,9 @@ func (c *call) fail(err error) events.APIGatewayProxyResponse {
 	case errors.Is(err, errPrecondition), errors.Is(err, campaign.ErrVersionConflict):
 		return c.resp.Error(http.StatusPreconditionFailed, "precondition_failed",
 			"the campaign changed; GET it again and retry with its ETag in If-Match")
+	case errors.Is(err, errContention):
+		return c.resp.Error(http.StatusConflict, "conflict",
+			"too many concurrent writes to this campaign; retry the request")
 	case errors.Is(err, errArchived):
 		return c.resp.Problem(http.StatusConflict, httpapi.Problem{Code: "archived",
 			Message: "an archived campaign cannot change", Allowed: []string{}}, nil)
@@ -165,8 +173,8 @@ func (c *call) fail(err error) events.APIGatewayProxyResponse {
 	return c.resp.Error(http.StatusInternalServerError, "internal", "internal error")
 }
 
-// body returns the request body after checking its media type and size, or the answer
-// that refuses it.
+// body returns the request body after checking its media type, size and encoding
+// (UTF-8), or the answer that refuses it.
 func (c *call) body(types ...string) ([]byte, *events.APIGatewayProxyResponse) {
 	if ct := httpapi.Header(c.req, "Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -187,6 +195,10 @@ func (c *call) body(types ...string) ([]byte, *events.APIGatewayProxyResponse) {
 	if len(data) > maxBody {
 		out := c.resp.Error(http.StatusRequestEntityTooLarge, "too_large",
 			"the body is larger than 64 KiB")
+		return nil, &out
+	}
+	if !utf8.Valid(data) { // Go's decoder would store U+FFFD in place of the bad bytes
+		out := c.fail(campaign.ErrInvalidUTF8)
 		return nil, &out
 	}
 	return data, nil

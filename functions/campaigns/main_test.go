@@ -65,13 +65,30 @@ type request struct {
 	body    string
 	headers map[string]string
 	query   map[string]string
+	// multiQuery is the query with every value of each parameter; when it is nil, do
+	// makes it from query, as API Gateway always sends both.
+	multiQuery map[string][]string
+	base64     bool // body is base64-encoded, as API Gateway passes binary bodies
 }
 
 // do sends a request through Handle the way API Gateway would.
 func do(t *testing.T, h *Handler, r request) events.APIGatewayProxyResponse {
 	t.Helper()
 	req := events.APIGatewayProxyRequest{HTTPMethod: r.method, Path: r.path, Body: r.body,
-		Headers: r.headers, QueryStringParameters: r.query}
+		Headers: r.headers, QueryStringParameters: r.query, IsBase64Encoded: r.base64}
+	req.MultiValueQueryStringParameters = r.multiQuery
+	if r.multiQuery == nil && r.query != nil {
+		req.MultiValueQueryStringParameters = map[string][]string{}
+		for k, v := range r.query {
+			req.MultiValueQueryStringParameters[k] = []string{v}
+		}
+	}
+	if r.multiQuery != nil && r.query == nil {
+		req.QueryStringParameters = map[string]string{}
+		for k, vs := range r.multiQuery {
+			req.QueryStringParameters[k] = vs[len(vs)-1]
+		}
+	}
 	req.Resource, req.PathParameters = resourceOf(r.path)
 	req.RequestContext.RequestID = "req-test"
 	if r.who.TenantID != "" {

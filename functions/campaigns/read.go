@@ -32,11 +32,19 @@ func (h *Handler) getTargeting(c *call) events.APIGatewayProxyResponse {
 	return c.withETag(http.StatusOK, targetingOf(cmp), cmp)
 }
 
+// historyParams are the query parameters GET /v1/campaigns/{id}/history accepts.
+var historyParams = map[string]bool{"limit": true}
+
 // history answers GET /v1/campaigns/{id}/history?limit=N, newest entry first.
 func (h *Handler) history(c *call) events.APIGatewayProxyResponse {
-	limit, fe := limitParam(c.req.QueryStringParameters["limit"])
+	params, fields := singleParams(c.req, historyParams, "a history parameter")
+	limit, fe := limitParam(params["limit"])
 	if fe != nil {
-		return c.resp.Invalid([]httpapi.FieldError{*fe})
+		fields = append(fields, *fe)
+	}
+	if len(fields) > 0 {
+		sortFields(fields)
+		return c.resp.Invalid(fields)
 	}
 	if _, err := h.Store.Get(c.ctx, c.who.TenantID, c.id); err != nil {
 		return c.fail(err)
@@ -65,9 +73,10 @@ var listParams = map[string]bool{"limit": true, "sort": true, "status": true,
 
 // list answers GET /v1/campaigns.
 func (h *Handler) list(c *call) events.APIGatewayProxyResponse {
-	params := c.req.QueryStringParameters
-	q, fields := parseList(params)
-	if len(fields) > 0 {
+	params, fields := singleParams(c.req, listParams, "a list parameter")
+	q, more := parseList(params)
+	if fields = append(fields, more...); len(fields) > 0 {
+		sortFields(fields)
 		return c.resp.Invalid(fields)
 	}
 	scope := cursor.Scope(c.who.TenantID, q.Normalize())
@@ -101,18 +110,56 @@ func (h *Handler) list(c *call) events.APIGatewayProxyResponse {
 	return c.resp.JSON(http.StatusOK, body, nil)
 }
 
-// parseList reads the list parameters, reporting every bad one.
+// limitReason is why a limit is refused.
+const limitReason = "must be an integer from 1 to 100"
+
+// singleParams returns the request's query parameters, one value each, and the failing
+// ones: a name that is not in accepted ("is not " + what), one given more than once, or
+// an empty value. Repeats are seen in multiValueQueryStringParameters, which API
+// Gateway sends along with queryStringParameters (which keeps only the last value).
+func singleParams(req *events.APIGatewayProxyRequest, accepted map[string]bool,
+	what string) (map[string]string, []httpapi.FieldError) {
+	all := req.MultiValueQueryStringParameters
+	if all == nil {
+		all = map[string][]string{}
+		for k, v := range req.QueryStringParameters {
+			all[k] = []string{v}
+		}
+	}
+	params := map[string]string{}
+	var fields []httpapi.FieldError
+	bad := func(name, reason string) {
+		fields = append(fields, httpapi.FieldError{Field: name, Reason: reason})
+	}
+	for name, values := range all {
+		switch {
+		case !accepted[name]:
+			bad(name, "is not "+what)
+		case len(values) == 0:
+		case len(values) > 1:
+			bad(name, "must be given once")
+		case values[0] == "" && name == "limit":
+			bad(name, limitReason)
+		case values[0] == "":
+			bad(name, "must not be empty")
+		default:
+			params[name] = values[0]
+		}
+	}
+	return params, fields
+}
+
+func sortFields(fields []httpapi.FieldError) {
+	sort.Slice(fields, func(i, j int) bool { return fields[i].Field < fields[j].Field })
+}
+
+// parseList reads the list parameters (checked by singleParams), reporting every bad
+// value.
 func parseList(p map[string]string) (campaign.Query, []httpapi.FieldError) {
 	q := campaign.Query{Sort: campaign.SortCreated, Descending: true,
 		Status: campaign.Status(p["status"]), BrandID: p["brand_id"],
 		Channel: campaign.Channel(p["channel"])}
 	var fields []httpapi.FieldError
-	for k := range p {
-		if !listParams[k] {
-			fields = append(fields, httpapi.FieldError{Field: k,
-				Reason: "is not a list parameter"})
-		}
-	}
 	limit, fe := limitParam(p["limit"])
 	if fe != nil {
 		fields = append(fields, *fe)
@@ -141,18 +188,17 @@ func parseList(p map[string]string) (campaign.Query, []httpapi.FieldError) {
 		fields = append(fields, httpapi.FieldError{Field: "brand_id",
 			Reason: "must have at most 64 characters"})
 	}
-	sort.Slice(fields, func(i, j int) bool { return fields[i].Field < fields[j].Field })
 	return q, fields
 }
 
-// limitParam reads a limit of 1 to 100, default 20.
+// limitParam reads a limit of 1 to 100, default 20 when there is none.
 func limitParam(s string) (int, *httpapi.FieldError) {
 	if s == "" {
 		return 20, nil
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 100 {
-		return 20, &httpapi.FieldError{Field: "limit", Reason: "must be an integer from 1 to 100"}
+		return 20, &httpapi.FieldError{Field: "limit", Reason: limitReason}
 	}
 	return n, nil
 }

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -16,9 +20,49 @@ const (
 	mergePatchType = "application/merge-patch+json"
 )
 
-// conflictRetries is how often a write without If-Match re-reads and re-applies itself
-// when another write got in between its read and its write.
-const conflictRetries = 3
+// retryPolicy bounds the optimistic retries of a write that lost a race: at most
+// attempts tries, a pause before each retry drawn at random up to base·2^(n-1) but not
+// over max (full jitter, so that racing writers spread out), and no retry once the
+// request's deadline is closer than margin plus the pause.
+type retryPolicy struct {
+	attempts  int
+	base, max time.Duration
+	margin    time.Duration
+}
+
+// defaultRetry suits the function's 10 s timeout: 16 attempts pause at most 2.3 s in
+// all (1.2 s on average), and a retry never starts within 2 s of the deadline.
+var defaultRetry = retryPolicy{attempts: 16, base: 10 * time.Millisecond,
+	max: 200 * time.Millisecond, margin: 2 * time.Second}
+
+// backoff is the random pause before the retry that follows attempt (1 = the first).
+func (p retryPolicy) backoff(attempt int) time.Duration {
+	ceiling := p.max
+	if attempt <= 30 && p.base<<(attempt-1) < p.max {
+		ceiling = p.base << (attempt - 1)
+	}
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling + 1)
+}
+
+// again reports whether another attempt may follow attempt after a pause.
+func (p retryPolicy) again(ctx context.Context, attempt int, pause time.Duration) bool {
+	if attempt >= p.attempts {
+		return false
+	}
+	deadline, ok := ctx.Deadline()
+	return !ok || time.Until(deadline) > p.margin+pause
+}
+
+// policy is the handler's retry policy, defaultRetry unless a test set one.
+func (h *Handler) policy() retryPolicy {
+	if h.retry.attempts == 0 {
+		return defaultRetry
+	}
+	return h.retry
+}
 
 // create answers POST /v1/campaigns, honouring Idempotency-Key.
 func (h *Handler) create(c *call) events.APIGatewayProxyResponse {
@@ -26,8 +70,8 @@ func (h *Handler) create(c *call) events.APIGatewayProxyResponse {
 	if refused != nil {
 		return *refused
 	}
-	key := httpapi.Header(c.req, "Idempotency-Key")
-	if key != "" && !validKey(key) {
+	key, sent := httpapi.LookupHeader(c.req, "Idempotency-Key")
+	if sent && !validKey(key) { // an empty key is refused, not taken for none
 		return c.resp.Invalid([]httpapi.FieldError{{Field: "Idempotency-Key",
 			Reason: "must be 1 to 255 printable ASCII characters"}})
 	}
@@ -89,8 +133,10 @@ func (h *Handler) replay(c *call, key, hash string) (events.APIGatewayProxyRespo
 	return out, true
 }
 
+// validKey reports whether an Idempotency-Key holds 1 to 255 printable ASCII
+// characters.
 func validKey(k string) bool {
-	if len(k) > 255 {
+	if len(k) < 1 || len(k) > 255 {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
@@ -102,17 +148,22 @@ func validKey(k string) bool {
 }
 
 // modify is the read-check-write cycle of every change to one campaign: read it, check
-// If-Match, apply fn, write conditionally on the version read. With If-Match a lost race
-// answers 412; without it the cycle runs again on the newer version.
+// If-Match, apply fn, write conditionally on the version read. A write with a specific
+// ETag in If-Match that loses the race answers 412. A write without a precondition (no
+// If-Match, or "*") runs the cycle again on the newer version, under the retry policy;
+// if contention outlasts it, the answer is errContention, never a 412. A write refused
+// because another transaction was in flight (ErrBusy) is retried in either case.
 func (h *Handler) modify(c *call, action string,
 	fn func(cur campaign.Campaign) (campaign.Campaign, error)) (campaign.Campaign, error) {
 	ifMatch := httpapi.Header(c.req, "If-Match")
+	anyVersion := ifMatch == "" || campaign.IfMatchAny(ifMatch)
+	policy := h.policy()
 	for attempt := 1; ; attempt++ {
 		cur, err := h.Store.Get(c.ctx, c.who.TenantID, c.id)
 		if err != nil {
 			return campaign.Campaign{}, err
 		}
-		if ifMatch != "" && !campaign.IfMatch(ifMatch, campaign.ETag(cur.ID, cur.Version)) {
+		if !anyVersion && !campaign.IfMatch(ifMatch, campaign.ETag(cur.ID, cur.Version)) {
 			return campaign.Campaign{}, errPrecondition
 		}
 		next, err := fn(cur)
@@ -120,11 +171,22 @@ func (h *Handler) modify(c *call, action string,
 			return campaign.Campaign{}, err
 		}
 		saved, err := h.Store.Update(c.ctx, cur, next, c.who.UserID, action)
-		if errors.Is(err, campaign.ErrVersionConflict) && ifMatch == "" &&
-			attempt < conflictRetries {
-			continue
+		switch {
+		case errors.Is(err, campaign.ErrVersionConflict) && !anyVersion:
+			return campaign.Campaign{}, errPrecondition
+		case !errors.Is(err, campaign.ErrVersionConflict) && !errors.Is(err, campaign.ErrBusy):
+			return saved, err
 		}
-		return saved, err
+		pause := policy.backoff(attempt)
+		if !policy.again(c.ctx, attempt, pause) {
+			return campaign.Campaign{}, fmt.Errorf("%s after %d attempts: %w", action, attempt,
+				errContention)
+		}
+		select {
+		case <-time.After(pause):
+		case <-c.ctx.Done():
+			return campaign.Campaign{}, fmt.Errorf("%s: %w", action, c.ctx.Err())
+		}
 	}
 }
 
@@ -193,7 +255,9 @@ func (h *Handler) archive(c *call) events.APIGatewayProxyResponse {
 	return c.withETag(http.StatusOK, saved, saved)
 }
 
-// setStatus answers PATCH /v1/campaigns/{id}/status with {"status": "..."}.
+// setStatus answers PATCH /v1/campaigns/{id}/status with {"status": "..."}. A move to
+// the status the campaign has is no move: the answer is 200 with the campaign unchanged
+// (no new version, no history entry), so a retried status change succeeds again.
 func (h *Handler) setStatus(c *call) events.APIGatewayProxyResponse {
 	body, refused := c.body(mergePatchType, jsonType)
 	if refused != nil {
@@ -211,6 +275,9 @@ func (h *Handler) setStatus(c *call) events.APIGatewayProxyResponse {
 	}
 	to := *in.Status
 	saved, err := h.modify(c, "status", func(cur campaign.Campaign) (campaign.Campaign, error) {
+		if cur.Status == to {
+			return cur, nil // the store writes nothing when nothing changed
+		}
 		if err := campaign.Transition(cur.Status, to); err != nil {
 			return cur, err
 		}

@@ -45,12 +45,20 @@ type Budget struct {
 	Currency       string `json:"currency" validate:"required,iso4217"`
 }
 
-// Schedule is when a campaign runs. End is optional (open-ended).
+// Schedule is when a campaign runs, within the years MinYear to MaxYear. End is
+// optional (open-ended).
 type Schedule struct {
 	Start    string `json:"start" validate:"required,datetime=2006-01-02T15:04:05Z07:00"`
 	End      string `json:"end,omitempty" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00"`
 	Timezone string `json:"timezone" validate:"required,timezone"`
 }
+
+// The years a schedule may name, as written (in the date-time's own offset). Reports
+// refuse ranges before 2000 too.
+const (
+	MinYear = 2000
+	MaxYear = 2100
+)
 
 // Targeting narrows who sees a campaign's ads. Every list is optional; an absent list
 // means no restriction.

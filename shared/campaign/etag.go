@@ -25,3 +25,15 @@ func IfMatch(header, etag string) bool {
 	}
 	return false
 }
+
+// IfMatchAny reports whether an If-Match header value holds "*": it matches whatever
+// version the campaign has, so a write under it may re-read and retry like a write
+// without If-Match.
+func IfMatchAny(header string) bool {
+	for _, tag := range strings.Split(header, ",") {
+		if strings.TrimSpace(tag) == "*" {
+			return true
+		}
+	}
+	return false
+}

@@ -269,3 +269,21 @@ func TestIfMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestIfMatchAny(t *testing.T) {
+	cases := []struct {
+		header string
+		want   bool
+	}{
+		{"*", true},
+		{` "a" , * `, true},
+		{campaign.ETag("cmp_1", 3), false},
+		{"", false},
+		{`"*"`, false},
+	}
+	for _, tc := range cases {
+		if got := campaign.IfMatchAny(tc.header); got != tc.want {
+			t.Errorf("IfMatchAny(%q): got %v, want %v", tc.header, got, tc.want)
+		}
+	}
+}

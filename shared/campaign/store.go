@@ -20,6 +20,9 @@ var (
 	ErrNotFound        = errors.New("campaign not found")
 	ErrVersionConflict = errors.New("campaign changed since it was read")
 	ErrKeyInUse        = errors.New("idempotency key already used")
+	// ErrBusy means DynamoDB refused a write because another transaction on the same
+	// item was in flight (TransactionConflict); the write did not happen.
+	ErrBusy = errors.New("campaign is being written by another transaction")
 )
 
 // Key attribute names of the Campaigns table.
@@ -129,7 +132,7 @@ func (s *Store) Create(ctx context.Context, c Campaign, idem *Replay) error {
 // naming the action and the changed fields. It sets after's version, updated_at and
 // updated_by and returns it. A write that changes nothing is skipped and returns
 // before. A campaign written by someone else since before was read gives
-// ErrVersionConflict.
+// ErrVersionConflict; a concurrent transaction on it gives ErrBusy.
 func (s *Store) Update(ctx context.Context, before, after Campaign, actor,
 	action string) (Campaign, error) {
 	changes, err := Diff(view(before), view(after))
@@ -157,6 +160,9 @@ func (s *Store) Update(ctx context.Context, before, after Campaign, actor,
 	err = s.transact(ctx, []types.TransactWriteItem{put, audit})
 	if failed(err, 0) || failed(err, 1) {
 		return Campaign{}, ErrVersionConflict
+	}
+	if cancelled(err, "TransactionConflict") {
+		return Campaign{}, ErrBusy
 	}
 	if err != nil {
 		return Campaign{}, fmt.Errorf("update campaign %s: %w", before.ID, err)
@@ -223,6 +229,21 @@ func failed(err error, i int) bool {
 		return false
 	}
 	return aws.ToString(tce.CancellationReasons[i].Code) == "ConditionalCheckFailed"
+}
+
+// cancelled reports whether err is a cancelled transaction of which an item failed with
+// the code.
+func cancelled(err error, code string) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return false
+	}
+	for _, r := range tce.CancellationReasons {
+		if aws.ToString(r.Code) == code {
+			return true
+		}
+	}
+	return false
 }
 
 func key(tenant, sk string) map[string]types.AttributeValue {

@@ -31,6 +31,35 @@ func (e *ValidationError) Error() string {
 
 var identRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
+// intRanges are the ranges of the integer fields, by JSON path without array indexes,
+// as reasons give them: a number out of range, even one no int64 holds, is told the
+// range ("must be an integer from 0 to 23").
+var intRanges = map[string]string{
+	"budget.total_micros":             "from 1 to 1000000000000000",
+	"budget.daily_cap_micros":         "from 1 to budget.total_micros",
+	"targeting.dayparting.start_hour": "from 0 to 23",
+	"targeting.dayparting.end_hour":   "from 1 to 24",
+}
+
+var indexRE = regexp.MustCompile(`\[[0-9]+\]`)
+
+// generic is a JSON path without its array indexes: targeting.dayparting.start_hour.
+func generic(path string) string {
+	return indexRE.ReplaceAllString(path, "")
+}
+
+// badRune returns the first control (Cc) or format (Cf) character of s: the C0 and C1
+// controls, and invisible ones such as U+200B (zero-width space) and U+202E
+// (right-to-left override), which can make text read other than it is.
+func badRune(s string) (rune, bool) {
+	for _, r := range s {
+		if unicode.In(r, unicode.Cc, unicode.Cf) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
 // validate is safe for concurrent use and caches struct metadata, so there is one.
 var validate = newValidator()
 
@@ -48,7 +77,8 @@ func newValidator() *validator.Validate {
 	}))
 	must(v.RegisterValidation("text", func(fl validator.FieldLevel) bool {
 		s := fl.Field().String()
-		return strings.TrimSpace(s) != "" && strings.IndexFunc(s, unicode.IsControl) < 0
+		_, bad := badRune(s)
+		return strings.TrimSpace(s) != "" && !bad
 	}))
 	v.RegisterStructValidation(budgetRules, Budget{})
 	v.RegisterStructValidation(scheduleRules, Schedule{})
@@ -69,14 +99,27 @@ func budgetRules(sl validator.StructLevel) {
 	}
 }
 
-// scheduleRules: the end comes after the start.
+// scheduleRules: the dates lie in the years MinYear to MaxYear, and the end comes after
+// the start.
 func scheduleRules(sl validator.StructLevel) {
 	s := sl.Current().Interface().(Schedule)
 	start, err1 := time.Parse(time.RFC3339, s.Start)
 	end, err2 := time.Parse(time.RFC3339, s.End)
-	if s.End != "" && err1 == nil && err2 == nil && !end.After(start) {
+	if err1 == nil && !inYears(start) {
+		sl.ReportError(s.Start, "start", "Start", "years", "")
+	}
+	switch {
+	case s.End == "" || err2 != nil:
+	case !inYears(end):
+		sl.ReportError(s.End, "end", "End", "years", "")
+	case err1 == nil && !end.After(start):
 		sl.ReportError(s.End, "end", "End", "after_start", "")
 	}
+}
+
+// inYears reports whether t, in its own offset, lies in the years MinYear to MaxYear.
+func inYears(t time.Time) bool {
+	return t.Year() >= MinYear && t.Year() <= MaxYear
 }
 
 // Validate checks a spec and returns a *ValidationError listing every failing field, or
@@ -99,7 +142,7 @@ func validateFields(s Spec) []httpapi.FieldError {
 	out := make([]httpapi.FieldError, 0, len(verrs))
 	for _, fe := range verrs {
 		_, path, _ := strings.Cut(fe.Namespace(), ".") // drop the "Spec." root
-		out = append(out, httpapi.FieldError{Field: path, Reason: reason(fe)})
+		out = append(out, httpapi.FieldError{Field: path, Reason: reason(fe, path)})
 	}
 	sortFields(out)
 	return out
@@ -109,13 +152,20 @@ func sortFields(fs []httpapi.FieldError) {
 	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Field < fs[j].Field })
 }
 
-// reason turns a validator failure into a sentence for the client.
-func reason(fe validator.FieldError) string {
+// reason turns a validator failure of the field at path into a sentence for the
+// client.
+func reason(fe validator.FieldError, path string) string {
 	unit := "characters"
 	if k := fe.Kind(); k == reflect.Slice || k == reflect.Array {
 		unit = "items"
 	}
 	numeric := fe.Kind() >= reflect.Int && fe.Kind() <= reflect.Float64
+	if rng, ok := intRanges[generic(path)]; ok && numeric {
+		switch fe.Tag() {
+		case "min", "max", "gt", "lte":
+			return "must be an integer " + rng
+		}
+	}
 	switch fe.Tag() {
 	case "required":
 		return "is required"
@@ -145,7 +195,10 @@ func reason(fe validator.FieldError) string {
 	case "ident":
 		return "may hold only letters, digits, '_' and '-'"
 	case "text":
-		return "must not be blank or hold control characters"
+		if r, bad := badRune(fmt.Sprint(fe.Value())); bad {
+			return fmt.Sprintf("must not hold control or format characters (found U+%04X)", r)
+		}
+		return "must not be blank"
 	case "iso4217":
 		return "must be an ISO 4217 currency code such as USD"
 	case "iso3166_1_alpha2|iso3166_2":
@@ -158,6 +211,8 @@ func reason(fe validator.FieldError) string {
 		return "must not exceed budget.total_micros"
 	case "after_start":
 		return "must be after schedule.start"
+	case "years":
+		return fmt.Sprintf("must be in the years %d to %d", MinYear, MaxYear)
 	}
 	return "is invalid (" + fe.Tag() + ")"
 }

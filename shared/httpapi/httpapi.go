@@ -34,19 +34,27 @@ type problemBody struct {
 	RequestID string  `json:"request_id"`
 }
 
-// Header returns a request header, matching its name without regard to case.
+// Header returns a request header, matching its name without regard to case; "" when
+// it is absent or empty.
 func Header(req *events.APIGatewayProxyRequest, name string) string {
+	v, _ := LookupHeader(req, name)
+	return v
+}
+
+// LookupHeader returns a request header, matching its name without regard to case, and
+// whether the request has it at all, so that an empty value can be told from none.
+func LookupHeader(req *events.APIGatewayProxyRequest, name string) (string, bool) {
 	for k, v := range req.Headers {
 		if strings.EqualFold(k, name) {
-			return v
+			return v, true
 		}
 	}
 	for k, vs := range req.MultiValueHeaders {
 		if strings.EqualFold(k, name) && len(vs) > 0 {
-			return vs[0]
+			return vs[0], true
 		}
 	}
-	return ""
+	return "", false
 }
 
 // Body returns the request body as the client sent it. The REST API passes every body

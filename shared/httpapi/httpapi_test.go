@@ -65,3 +65,26 @@ func TestBody(t *testing.T) {
 		})
 	}
 }
+
+func TestLookupHeader(t *testing.T) {
+	cases := []struct {
+		name   string
+		req    events.APIGatewayProxyRequest
+		want   string
+		wantOK bool
+	}{
+		{"absent", events.APIGatewayProxyRequest{}, "", false},
+		{"empty", events.APIGatewayProxyRequest{
+			Headers: map[string]string{"idempotency-key": ""}}, "", true},
+		{"value, other case", events.APIGatewayProxyRequest{
+			Headers: map[string]string{"IDEMPOTENCY-KEY": "k"}}, "k", true},
+		{"multi-value only", events.APIGatewayProxyRequest{
+			MultiValueHeaders: map[string][]string{"Idempotency-Key": {"a", "b"}}}, "a", true},
+	}
+	for _, tc := range cases {
+		got, ok := httpapi.LookupHeader(&tc.req, "Idempotency-Key")
+		if got != tc.want || ok != tc.wantOK {
+			t.Errorf("%s: got %q, %v; want %q, %v", tc.name, got, ok, tc.want, tc.wantOK)
+		}
+	}
+}
