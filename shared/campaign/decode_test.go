@@ -141,6 +141,8 @@ func TestDecodeSpecText(t *testing.T) {
 			[]fe{{"name", "must not hold control or format characters (found U+0009)"}}},
 		{"blank", withFields(t, `{"name": "  "}`), nil, []fe{{"name", "must not be blank"}}},
 		{"accents and emoji", withFields(t, `{"name": "Été ☀️ 🌞 日本"}`), nil, nil},
+		{"emoji joined with U+200D", withFields(t, `{"name": "Family \ud83d\udc68\u200d`+
+			`\ud83d\udc69\u200d\ud83d\udc67 sale"}`), nil, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -50,10 +50,12 @@ func generic(path string) string {
 
 // badRune returns the first control (Cc) or format (Cf) character of s: the C0 and C1
 // controls, and invisible ones such as U+200B (zero-width space) and U+202E
-// (right-to-left override), which can make text read other than it is.
+// (right-to-left override), which can make text read other than it is. The zero-width
+// joiner and non-joiner (U+200D, U+200C) are allowed: emoji sequences and scripts such
+// as Persian and Devanagari need them.
 func badRune(s string) (rune, bool) {
 	for _, r := range s {
-		if unicode.In(r, unicode.Cc, unicode.Cf) {
+		if r != '\u200c' && r != '\u200d' && unicode.In(r, unicode.Cc, unicode.Cf) {
 			return r, true
 		}
 	}

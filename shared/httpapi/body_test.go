@@ -162,6 +162,8 @@ func TestUnprintable(t *testing.T) {
 		{"del\x7f", true},
 		{"c1 \u0085", true},
 		{"zero\u200bwidth", true},
+		{"family \U0001F468\u200d\U0001F469\u200d\U0001F467", false}, // joined emoji
+		{"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", false},  // Persian ZWNJ
 		{"bidi \u202egnp.exe", true},
 		{"\ufeffbom", true},
 		{"soft\u00adhyphen", true},

@@ -10,13 +10,15 @@ import (
 // Unprintable reports whether s is not valid UTF-8 or holds a control or format
 // character (Unicode categories Cc and Cf: NUL, tab, newline, DEL, zero-width and
 // bidirectional marks, the byte order mark...). Free-text fields refuse such text: it
-// breaks log lines, terminals and spreadsheets, and can disguise what a text says.
+// breaks log lines, terminals and spreadsheets, and can disguise what a text says. The
+// zero-width joiner and non-joiner (U+200D, U+200C) are allowed: emoji sequences and
+// scripts such as Persian and Devanagari need them.
 func Unprintable(s string) bool {
 	if !utf8.ValidString(s) {
 		return true
 	}
 	for _, r := range s {
-		if unicode.In(r, unicode.Cc, unicode.Cf) {
+		if r != '\u200c' && r != '\u200d' && unicode.In(r, unicode.Cc, unicode.Cf) {
 			return true
 		}
 	}
