@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/adpulse/adpulse/shared/bill"
+	"github.com/adpulse/adpulse/shared/meter"
 )
 
 // Section names this package writes in docs/benchmarks.md.
@@ -224,28 +225,41 @@ What sets the bill, and the knobs:
   bound. CloudWatch Logs ingestion of the outcome lines is not counted.
 `
 
+// usageRows lists a function's usage by service and operation; DynamoDB by table too,
+// when the function's log had it (its tables sum to each operation's total).
 func usageRows(b *strings.Builder, fn string, u FunctionUsage) {
 	for _, svc := range slices.Sorted(maps.Keys(u.AWS)) {
-		for _, op := range slices.Sorted(maps.Keys(u.AWS[svc])) {
-			x := u.AWS[svc][op]
-			var units []string
-			add := func(name string, v float64) {
-				if v != 0 {
-					units = append(units, fmt.Sprintf("%g %s", v, name))
+		if svc == "DynamoDB" && len(u.Tables) > 0 {
+			for _, table := range slices.Sorted(maps.Keys(u.Tables)) {
+				for _, op := range slices.Sorted(maps.Keys(u.Tables[table])) {
+					usageRow(b, fn, "DynamoDB."+op+" on "+table, u.Tables[table][op])
 				}
 			}
-			add("records", float64(x.Records))
-			add("PUT units", float64(x.PutUnits))
-			add("WRU", float64(x.WriteUnits))
-			add("RRU", x.ReadUnits)
-			add("SQS units", float64(x.SQSUnits))
-			add("emails", float64(x.Emails))
-			fmt.Fprintf(b, "| %s | %s.%s | %d | %d | %s |\n", fn, svc, op, x.Calls, x.Requests,
-				strings.Join(units, ", "))
+			continue
+		}
+		for _, op := range slices.Sorted(maps.Keys(u.AWS[svc])) {
+			usageRow(b, fn, svc+"."+op, u.AWS[svc][op])
 		}
 	}
 	fmt.Fprintf(b, "| %s | Lambda | %d invocations | | %.2f GB-s |\n", fn, u.Invocations,
 		u.GBSeconds)
+}
+
+func usageRow(b *strings.Builder, fn, what string, x meter.Usage) {
+	var units []string
+	add := func(name string, v float64) {
+		if v != 0 {
+			units = append(units, fmt.Sprintf("%g %s", v, name))
+		}
+	}
+	add("records", float64(x.Records))
+	add("PUT units", float64(x.PutUnits))
+	add("WRU", float64(x.WriteUnits))
+	add("RRU", x.ReadUnits)
+	add("SQS units", float64(x.SQSUnits))
+	add("emails", float64(x.Emails))
+	fmt.Fprintf(b, "| %s | %s | %d | %d | %s |\n", fn, what, x.Calls, x.Requests,
+		strings.Join(units, ", "))
 }
 
 func (r Report) launch(b *strings.Builder) {
@@ -277,6 +291,34 @@ func (r Report) launch(b *strings.Builder) {
 	}
 	fmt.Fprintf(b, "\nKinesis on-demand instead of %d provisioned shards and PUT units: "+
 		"$%.0f a day.\n", ours.Shards, ours.KinesisOnDemandPerDay)
+	launchTables(b, ours)
+}
+
+// launchTables breaks the launch model's DynamoDB bill down by function and table, with
+// what each operation was scaled by.
+func launchTables(b *strings.Builder, p bill.Projection) {
+	if len(p.DynamoDB) == 0 {
+		return
+	}
+	b.WriteString("\nDynamoDB at launch by table (label: the variable naming the table in " +
+		"the function's environment; each operation scaled by what drives it):\n\n" +
+		"| function | table | operations (scaled by) | WRU/s | RRU/s | $ / M events |\n" +
+		"|---|---|---|---|---|---|\n")
+	var total float64
+	for _, l := range p.DynamoDB {
+		var ops []string
+		for _, op := range slices.Sorted(maps.Keys(l.Ops)) {
+			ops = append(ops, fmt.Sprintf("%s (%s)", op, l.Ops[op]))
+		}
+		table := l.Table
+		if table == "" {
+			table = "(not metered by table)"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %.0f | %.0f | %.4f |\n", l.Function, table,
+			strings.Join(ops, ", "), l.WRUPerSecond, l.RRUPerSecond, l.PerMillion)
+		total += l.PerMillion
+	}
+	fmt.Fprintf(b, "| all | | | %.0f | | %.4f |\n", p.WriteUnitsPerSecond, total)
 }
 
 func per(n, events int) float64 { return float64(n) / float64(max(1, events)) }
