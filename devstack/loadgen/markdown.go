@@ -189,17 +189,27 @@ func (r Report) bill() string {
 const billLimits = `
 What sets the bill, and the knobs:
 
-- **Exactly-once** (aggregate, DynamoDB PutItem on EventClaims, the de-duplication log):
+- **Exactly-once** (aggregate, DynamoDB PutItem on CLAIMS_TABLE, the de-duplication log):
   one item per shard, batch and minute of occurred_at, holding a 12-byte fingerprint per
   counted event and a few bytes per record (format 2, since session 8; 22 bytes per event
-  and the decimal sequence number per record before), so about one write unit per 80
+  and the decimal sequence number per record in format 1), so about one write unit per 80
   events plus one per minute a batch touches; the Query that reads the log back is a read
-  unit or two per minute per batch. The model prices every aggregate PutItem per event,
-  so the reach sketches' PutItems (Aggregates, kilobytes each, one per campaign, hour
-  and shard a batch touches) are counted in this line too: the meter does not tell the
-  two tables apart. Every copy of an
-  event reaches the same shard (the partition key's salt comes from the event id), which
-  is what lets one shard's log stand in for a write per event (design.md).
+  unit or two per minute per batch. The model scales the log's PutItem units with events
+  and everything else of the aggregate function with its invocations (the table above).
+  On the local stack the log is written in format 1: kumo's sequence numbers are
+  zero-padded, which format 2 does not take (it falls back, logformat.go), so the log
+  line here is format 1's size (~28 bytes an event), not format 2's ~12.5 on AWS. Every
+  copy of an event reaches the same shard (the partition key's salt comes from the event
+  id), which is what lets one shard's log stand in for a write per event (design.md).
+- **Reach sketches** (GetItem and PutItem on AGGREGATES_TABLE): one HyperLogLog per
+  (campaign, hour, shard), read and written whole by every batch that adds someone to
+  it. Sparse while small (a few hundred bytes to a few KB in a 10-second run), dense at
+  16,392 bytes (17 WRU a write, 4 RRU a read) from ~20,000 people; at launch each shard's
+  sketch of a busy campaign is dense within minutes, so a sketch costs ~17 WRU per
+  campaign, shard and invocation: ~$0.0018 per million events for every campaign whose
+  impressions reach all 17 shards, more than the run's sparse sketches show. The knob
+  would be writing a sketch at most once per N seconds, which needs the people it has not
+  written kept past the batch that read them (not safe with checkpoints as they are).
 - **Rollup writes** (UpdateItem, one per (campaign, rollup, shard) row per batch): set by
   the ESM batch size (1,000 records, what a shard takes in a second, so the 1 s window
   closes batches) and window, the campaigns and ads per batch, and PARTITION_SALTS (16):
