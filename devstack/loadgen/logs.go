@@ -16,6 +16,7 @@ type FunctionUsage struct {
 	Invocations int            `json:"invocations"` // "aws usage" lines
 	GBSeconds   float64        `json:"gb_seconds"`  // billed ms × memory
 	AWS         meter.Snapshot `json:"aws"`
+	Tables      meter.Snapshot `json:"aws_tables,omitempty"` // DynamoDB by table label
 
 	// From the aggregate function's outcome lines ("aggregate done|partial").
 	Events      int `json:"events,omitempty"`
@@ -41,7 +42,7 @@ type logLine struct {
 // ReadUsage sums the usage lines (and aggregate outcome lines) a function's log got
 // after offset.
 func ReadUsage(path string, offset int64) (FunctionUsage, error) {
-	u := FunctionUsage{AWS: meter.Snapshot{}}
+	u := FunctionUsage{AWS: meter.Snapshot{}, Tables: meter.Snapshot{}}
 	f, err := os.Open(path)
 	if err != nil {
 		return u, fmt.Errorf("open log: %w", err)
@@ -66,6 +67,7 @@ func ReadUsage(path string, offset int64) (FunctionUsage, error) {
 			u.Invocations++
 			u.GBSeconds += float64(l.BilledMs) / 1000 * float64(l.MemoryMB) / 1024
 			u.AWS.Merge(l.AWS)
+			u.Tables.Merge(l.Tables)
 		case strings.HasPrefix(l.Message, "aggregate "):
 			u.Batches++
 			u.Records += l.Records

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"github.com/adpulse/adpulse/shared/bill"
+	"github.com/adpulse/adpulse/shared/meter"
 )
 
 // Step is one load run of a benchmark and what it used.
@@ -22,10 +23,19 @@ func (s Step) BillRun() bill.Run {
 	return bill.Run{Events: int64(s.Load.Accepted), Functions: []bill.Function{
 		{Name: "ingest", APIRequests: int64(s.Ingest.Invocations),
 			Invocations: int64(s.Ingest.Invocations), GBSeconds: s.Ingest.GBSeconds,
-			Usage: s.Ingest.AWS},
+			Usage: s.Ingest.AWS, Tables: orNil(s.Ingest.Tables)},
 		{Name: "aggregate", Invocations: int64(s.Aggregate.Invocations),
-			GBSeconds: s.Aggregate.GBSeconds, Usage: s.Aggregate.AWS},
+			GBSeconds: s.Aggregate.GBSeconds, Usage: s.Aggregate.AWS,
+			Tables: orNil(s.Aggregate.Tables)},
 	}}
+}
+
+// orNil is t, or nil when empty: a function whose log had no usage by table.
+func orNil(t meter.Snapshot) meter.Snapshot {
+	if len(t) == 0 {
+		return nil
+	}
+	return t
 }
 
 // Bill prices the step.

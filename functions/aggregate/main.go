@@ -86,6 +86,7 @@ func newHandler(ctx context.Context) (*aggregate.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}
+	usage.NameTables(meter.TableLabels(os.Environ())) // DynamoDB usage by table variable
 	cfg.APIOptions = append(cfg.APIOptions, meter.Install(usage))
 	h.DB = dynamodb.NewFromConfig(cfg)
 	h.Queue = sqs.NewFromConfig(cfg)

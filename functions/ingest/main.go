@@ -69,6 +69,7 @@ func newHandler(ctx context.Context) (*ingest.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load aws config: %w", err)
 	}
+	usage.NameTables(meter.TableLabels(os.Environ())) // DynamoDB usage by table variable
 	cfg.APIOptions = append(cfg.APIOptions, meter.Install(usage))
 	keys := apikey.NewStore(dynamodb.NewFromConfig(cfg), keysTable)
 	return &ingest.Handler{

@@ -1,6 +1,7 @@
 package bill_test
 
 import (
+	"maps"
 	"math"
 	"testing"
 
@@ -120,6 +121,167 @@ func TestModelShardsFromExactBytes(t *testing.T) {
 			// shard per second (at most 1,000 records a shard, one batch).
 			if want := 100_000 + tc.rowWRUPerSecond; !near(ours.WriteUnitsPerSecond, want) {
 				t.Errorf("got %v WRU/s, want %v", ours.WriteUnitsPerSecond, want)
+			}
+		})
+	}
+}
+
+// knownRunByTable is knownRun with the aggregate function metered by table: its 1,000
+// PutItem units split between the de-duplication log (claims) and the reach sketches
+// (sketches), its 100 rollup UpdateItems and 20 sketch reads (40 RRU) on Aggregates.
+func knownRunByTable(claims, sketches int64) bill.Run {
+	r := knownRun()
+	agg := &r.Functions[1]
+	agg.Tables = meter.Snapshot{}
+	put := func(table string, wru int64) {
+		if wru > 0 {
+			agg.Tables.Add(table, "PutItem", meter.Usage{Calls: 1, Requests: 1, Items: 1,
+				WriteUnits: wru})
+		}
+	}
+	put(bill.DedupLogTable, claims)
+	put(bill.AggregatesTable, sketches)
+	agg.Tables.Add(bill.AggregatesTable, "UpdateItem", meter.Usage{Calls: 100, Requests: 100,
+		Items: 100, WriteUnits: 100})
+	agg.Tables.Add(bill.AggregatesTable, "GetItem", meter.Usage{Calls: 20, Requests: 20,
+		Items: 20, ReadUnits: 40})
+	agg.Usage["DynamoDB"]["PutItem"] = agg.Tables[bill.DedupLogTable]["PutItem"].Add(
+		agg.Tables[bill.AggregatesTable]["PutItem"])
+	agg.Usage["DynamoDB"]["GetItem"] = agg.Tables[bill.AggregatesTable]["GetItem"]
+	return r
+}
+
+// TestComputeByTable: a run metered by table costs what it costs without the tables, and
+// each table's units are priced on its own lines.
+func TestComputeByTable(t *testing.T) {
+	tests := []struct {
+		name                   string
+		run                    bill.Run
+		claims, aggs, untabled float64 // $ per million events
+	}{
+		{"not metered by table", func() bill.Run {
+			r := knownRunByTable(300, 700)
+			r.Functions[1].Tables = nil
+			return r
+		}(), 0, 0, 0.0000625 + (1100*0.625e-6+40*0.125e-6)*1e3},
+		{"log and sketches apart", knownRunByTable(300, 700), 300 * 0.625e-6 * 1e3,
+			(800*0.625e-6 + 40*0.125e-6) * 1e3, 0.0000625},
+		{"every put on the log", knownRunByTable(1000, 0), 1000 * 0.625e-6 * 1e3,
+			(100*0.625e-6 + 40*0.125e-6) * 1e3, 0.0000625},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := bill.Compute(bill.USEast1, tc.run)
+			byTable := b.ByTable()
+			for _, c := range []struct {
+				table     string
+				got, want float64
+			}{
+				{bill.DedupLogTable, byTable[bill.DedupLogTable], tc.claims},
+				{bill.AggregatesTable, byTable[bill.AggregatesTable], tc.aggs},
+				{"untabled (ingest's read)", byTable[""], tc.untabled},
+				{"DynamoDB", b.ByService()[bill.DynamoDB], 0.0000625 +
+					(1100*0.625e-6+40*0.125e-6)*1e3},
+			} {
+				if !near(c.got, c.want) {
+					t.Errorf("%s: got %.9f, want %.9f $/M", c.table, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+// TestModelScalesEachTable: at launch (20 aggregate invocations/s, 100,000 events/s,
+// from one invocation and 1,000 events) the log's PutItem units grow with events, the
+// sketches' PutItems and the rollups' UpdateItems with invocations.
+func TestModelScalesEachTable(t *testing.T) {
+	tests := []struct {
+		name             string
+		run              bill.Run
+		wruPerSecond     float64
+		claimsPerSecond  float64 // WRU/s of the log
+		aggsPerSecond    float64 // WRU/s of Aggregates: sketches and rollups
+		aggsRRUPerSecond float64
+	}{
+		{"not metered by table: every put per event", knownRun(),
+			100_000 + 20*100, 0, 0, 0},
+		{"log 300, sketches 700", knownRunByTable(300, 700),
+			30_000 + 20*700 + 20*100, 30_000, 20*700 + 20*100, 20 * 40},
+		{"every put on the log", knownRunByTable(1000, 0),
+			100_000 + 20*100, 100_000, 20 * 100, 20 * 40},
+		{"every put a sketch", knownRunByTable(0, 1000),
+			20*1000 + 20*100, 0, 20*1000 + 20*100, 20 * 40},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ours, _ := bill.Model(bill.USEast1, tc.run, bill.Scenario{EventsPerSecond: 100_000})
+			if ours.AggregateInvocPerSec != 20 {
+				t.Fatalf("got %v invocations/s, want 20", ours.AggregateInvocPerSec)
+			}
+			perSecond := func(table, unit string) float64 {
+				var q float64
+				for _, l := range ours.Bill.Lines {
+					if l.Service == bill.DynamoDB && l.Table == table && l.Item == unit {
+						q += l.Quantity
+					}
+				}
+				return q / 86400
+			}
+			wru, rru := bill.USEast1.DynamoWRU.Unit, bill.USEast1.DynamoRRU.Unit
+			for _, c := range []struct {
+				name      string
+				got, want float64
+			}{
+				{"WRU/s", ours.WriteUnitsPerSecond, tc.wruPerSecond},
+				{"log WRU/s", perSecond(bill.DedupLogTable, wru), tc.claimsPerSecond},
+				{"Aggregates WRU/s", perSecond(bill.AggregatesTable, wru), tc.aggsPerSecond},
+				{"Aggregates RRU/s", perSecond(bill.AggregatesTable, rru), tc.aggsRRUPerSecond},
+				{"log $/M", ours.Bill.ByTable()[bill.DedupLogTable],
+					tc.claimsPerSecond / 100_000 * 0.625},
+			} {
+				if !near(c.got, c.want) {
+					t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+				}
+			}
+		})
+	}
+}
+
+// TestModelTableLoads: the launch projection lists each function's DynamoDB load by
+// table, with what each operation was scaled by.
+func TestModelTableLoads(t *testing.T) {
+	ingest := bill.TableLoad{Function: "ingest", Table: "", Ops: map[string]string{
+		"GetItem": "request"}, RRUPerSecond: 0.5 * 200 / 2, PerMillion: 0.5 * 100 * 0.125 / 1e5}
+	tests := []struct {
+		name string
+		run  bill.Run
+		want []bill.TableLoad
+	}{
+		{"not metered by table", knownRun(), []bill.TableLoad{ingest,
+			{Function: "aggregate", Table: "", Ops: map[string]string{"PutItem": "event",
+				"UpdateItem": "invocation"}, WRUPerSecond: 100_000 + 2_000,
+				PerMillion: 102_000 * 0.625 / 1e5}}},
+		{"log and sketches apart", knownRunByTable(300, 700), []bill.TableLoad{ingest,
+			{Function: "aggregate", Table: bill.AggregatesTable, Ops: map[string]string{
+				"PutItem": "invocation", "UpdateItem": "invocation", "GetItem": "invocation"},
+				WRUPerSecond: 16_000, RRUPerSecond: 800,
+				PerMillion: (16_000*0.625 + 800*0.125) / 1e5},
+			{Function: "aggregate", Table: bill.DedupLogTable, Ops: map[string]string{
+				"PutItem": "event"}, WRUPerSecond: 30_000, PerMillion: 30_000 * 0.625 / 1e5}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ours, _ := bill.Model(bill.USEast1, tc.run, bill.Scenario{EventsPerSecond: 100_000})
+			if len(ours.DynamoDB) != len(tc.want) {
+				t.Fatalf("got %+v, want %+v", ours.DynamoDB, tc.want)
+			}
+			for i, got := range ours.DynamoDB {
+				w := tc.want[i]
+				if got.Function != w.Function || got.Table != w.Table ||
+					!maps.Equal(got.Ops, w.Ops) || !near(got.WRUPerSecond, w.WRUPerSecond) ||
+					!near(got.RRUPerSecond, w.RRUPerSecond) || !near(got.PerMillion, w.PerMillion) {
+					t.Errorf("load %d: got %+v, want %+v", i, got, w)
+				}
 			}
 		})
 	}

@@ -1,7 +1,9 @@
 package bill
 
 import (
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/adpulse/adpulse/shared/meter"
 )
@@ -22,18 +24,21 @@ type Scenario struct {
 
 // Projection is a design's bill over a scenario's period.
 type Projection struct {
-	Design                string  `json:"design"`
-	EventsPerSecond       float64 `json:"events_per_second"`
-	APIRequestsPerSecond  float64 `json:"api_requests_per_second"`
-	RecordsPerSecond      float64 `json:"records_per_second"`
-	MBPerSecond           float64 `json:"mb_per_second"`
-	Shards                int     `json:"shards"`
-	AggregateInvocPerSec  float64 `json:"aggregate_invocations_per_second"`
-	WriteUnitsPerSecond   float64 `json:"dynamodb_wru_per_second"`
-	KinesisOnDemandPerDay float64 `json:"kinesis_on_demand_usd_per_day"` // instead of shards + PUT units
-	Bill                  Bill    `json:"bill"`
-	PerDay                float64 `json:"usd_per_day"`
-	PerMonth              float64 `json:"usd_per_30_days"`
+	Design               string  `json:"design"`
+	EventsPerSecond      float64 `json:"events_per_second"`
+	APIRequestsPerSecond float64 `json:"api_requests_per_second"`
+	RecordsPerSecond     float64 `json:"records_per_second"`
+	MBPerSecond          float64 `json:"mb_per_second"`
+	Shards               int     `json:"shards"`
+	AggregateInvocPerSec float64 `json:"aggregate_invocations_per_second"`
+	WriteUnitsPerSecond  float64 `json:"dynamodb_wru_per_second"`
+	// KinesisOnDemandPerDay is an on-demand stream instead of shards and PUT units.
+	KinesisOnDemandPerDay float64 `json:"kinesis_on_demand_usd_per_day"`
+	// DynamoDB is each function's DynamoDB load by table (not set for naive).
+	DynamoDB []TableLoad `json:"dynamodb_tables,omitempty"`
+	Bill     Bill        `json:"bill"`
+	PerDay   float64     `json:"usd_per_day"`
+	PerMonth float64     `json:"usd_per_30_days"`
 }
 
 // Model projects the measured run r to the scenario's rate, and the naive design (one
@@ -41,11 +46,13 @@ type Projection struct {
 // to the same rate, from the same measurements.
 //
 // adpulse: ingest work scales with API requests (events per request as measured), the
-// aggregate function's de-duplication log writes (DynamoDB PutItem, whose write units grow
-// with the events logged) with events and the rest of its work with its invocations, one
-// per full ESM batch per shard and at least one per shard per second (the 1 s batching
-// window). Shards are what the measured record rate and record size need. Other functions
-// scale with events.
+// aggregate function's de-duplication log writes (DynamoDB PutItem on DedupLogTable,
+// whose write units grow with the events logged) with events and the rest of its work
+// with its invocations, one per full ESM batch per shard and at least one per shard per
+// second (the 1 s batching window): the rollup UpdateItems and the reach sketches'
+// GetItems and PutItems on AggregatesTable among them. A run not metered by table prices
+// every aggregate PutItem per event (PerEvent). Shards are what the measured record rate
+// and record size need. Other functions scale with events.
 //
 // naive: each event costs what one measured ingest invocation costs in Lambda, one
 // 1-PUT-unit record, one write of one unit; its consumer reads batches of BatchRecords
@@ -85,19 +92,71 @@ func modelOurs(p Prices, r Run, s Scenario) Projection {
 	day := Run{Events: int64(s.EventsPerSecond * secs), ShardHours: float64(shards) * s.Hours}
 	day.Functions = append(day.Functions,
 		scaleFunction(in, ratio(reqPerSec*secs, float64(in.Invocations)), nil),
-		scaleFunction(agg, ratio(aggPerSec*secs, float64(agg.Invocations)), func(svc, op string) float64 {
-			if svc == "DynamoDB" && op == "PutItem" { // the dedup log: units per event
-				return ratio(s.EventsPerSecond*secs, ev)
-			}
-			return -1
-		}))
+		scaleFunction(agg, ratio(aggPerSec*secs, float64(agg.Invocations)),
+			func(table, op string) float64 {
+				if PerEvent(agg, table, op) { // the dedup log: units per event
+					return ratio(s.EventsPerSecond*secs, ev)
+				}
+				return -1
+			}))
 	for _, f := range r.Functions {
 		if f.Name != "ingest" && f.Name != "aggregate" {
-			day.Functions = append(day.Functions, scaleFunction(f, ratio(s.EventsPerSecond*secs, ev), nil))
+			day.Functions = append(day.Functions,
+				scaleFunction(f, ratio(s.EventsPerSecond*secs, ev), nil))
 		}
 	}
-	return project("adpulse", p, day, s, reqPerSec, recPerSec, bytesPerSec, shards, aggPerSec,
+	out := project("adpulse", p, day, s, reqPerSec, recPerSec, bytesPerSec, shards, aggPerSec,
 		float64(k.RecordKB)*ratio(s.EventsPerSecond*secs, ev))
+	out.DynamoDB = tableLoads(p, day, secs, func(fn, table, op string) string {
+		switch {
+		case fn == "ingest":
+			return "request"
+		case fn == "aggregate" && !PerEvent(agg, table, op):
+			return "invocation"
+		}
+		return "event"
+	})
+	return out
+}
+
+// TableLoad is one DynamoDB table's share of a projection, for one function.
+type TableLoad struct {
+	Function string `json:"function"`
+	Table    string `json:"table"` // label; "" for a function not metered by table
+	// Ops is what each operation on the table is scaled by: "event", "invocation" (of
+	// the aggregate function) or "request" (to the ingest function).
+	Ops          map[string]string `json:"ops"`
+	WRUPerSecond float64           `json:"wru_per_second"`
+	RRUPerSecond float64           `json:"rru_per_second"`
+	PerMillion   float64           `json:"usd_per_million_events"`
+}
+
+// tableLoads lists the DynamoDB load of each function and table of a projected day,
+// by function, then table.
+func tableLoads(p Prices, day Run, secs float64,
+	scaledBy func(fn, table, op string) string) []TableLoad {
+	var out []TableLoad
+	for _, f := range day.Functions {
+		tables := f.Tables
+		if len(tables) == 0 {
+			tables = meter.Snapshot{"": f.Usage["DynamoDB"]}
+		}
+		for _, table := range slices.Sorted(maps.Keys(tables)) {
+			u := tables.Service(table)
+			if u.WriteUnits == 0 && u.ReadUnits == 0 {
+				continue
+			}
+			l := TableLoad{Function: f.Name, Table: table, Ops: map[string]string{},
+				WRUPerSecond: float64(u.WriteUnits) / secs, RRUPerSecond: u.ReadUnits / secs,
+				PerMillion: perMillion(float64(u.WriteUnits)*p.DynamoWRU.Each()+
+					u.ReadUnits*p.DynamoRRU.Each(), float64(day.Events))}
+			for op := range tables[table] {
+				l.Ops[op] = scaledBy(f.Name, table, op)
+			}
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func modelNaive(p Prices, r Run, s Scenario) Projection {
@@ -164,21 +223,65 @@ func invocationsPerSecond(recordsPerSec float64, shards, batch int) float64 {
 	return float64(shards) * math.Max(1, perShard/float64(batch))
 }
 
+// Table labels of the aggregate function's tables (meter.TableLabels: the environment
+// variable that names each).
+const (
+	// DedupLogTable is the de-duplication log: one item per shard, batch and minute, whose
+	// write units grow with the events logged.
+	DedupLogTable = "CLAIMS_TABLE"
+	// AggregatesTable holds the rollup rows (UpdateItem) and the reach sketches
+	// (GetItem, PutItem): one per campaign, rollup or hour, and shard a batch touches.
+	AggregatesTable = "AGGREGATES_TABLE"
+)
+
+// PerEvent reports whether the launch model scales an operation of the aggregate function
+// with events rather than invocations: the de-duplication log's PutItems. table is the
+// operation's table label, "" for the operation's total when f was not metered by table:
+// then every PutItem is taken for the log's (the reach sketches' are counted with it, an
+// upper bound).
+func PerEvent(f Function, table, op string) bool {
+	if op != "PutItem" {
+		return false
+	}
+	return table == DedupLogTable || table == "" && len(f.Tables) == 0
+}
+
 // scaleFunction multiplies a function's counts by factor; perOp, when it returns a
-// factor of zero or more for an operation, overrides factor for that operation.
-func scaleFunction(f Function, factor float64, perOp func(svc, op string) float64) Function {
+// factor of zero or more for a DynamoDB table label and operation, overrides factor for
+// it. Where f was metered by table, its DynamoDB operations are the sums of their scaled
+// tables; else perOp is asked with the table "" for each DynamoDB operation.
+func scaleFunction(f Function, factor float64, perOp func(table, op string) float64) Function {
 	out := Function{Name: f.Name, APIRequests: round(float64(f.APIRequests) * factor),
 		Invocations: round(float64(f.Invocations) * factor), GBSeconds: f.GBSeconds * factor,
 		Usage: meter.Snapshot{}}
+	k := func(table, op string) float64 {
+		if perOp != nil {
+			if v := perOp(table, op); v >= 0 {
+				return v
+			}
+		}
+		return factor
+	}
+	byTable := map[string]bool{} // DynamoDB operations metered by table
+	if len(f.Tables) > 0 {
+		out.Tables = meter.Snapshot{}
+		for table, ops := range f.Tables {
+			for op, u := range ops {
+				v := scaleUsage(u, k(table, op))
+				out.Tables.Add(table, op, v)
+				out.Usage.Add("DynamoDB", op, v)
+				byTable[op] = true
+			}
+		}
+	}
 	for svc, ops := range f.Usage {
 		for op, u := range ops {
-			k := factor
-			if perOp != nil {
-				if v := perOp(svc, op); v >= 0 {
-					k = v
-				}
+			switch {
+			case svc != "DynamoDB":
+				out.Usage.Add(svc, op, scaleUsage(u, factor))
+			case !byTable[op]:
+				out.Usage.Add(svc, op, scaleUsage(u, k("", op)))
 			}
-			out.Usage.Add(svc, op, scaleUsage(u, k))
 		}
 	}
 	return out

@@ -1,13 +1,26 @@
 package meter
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// dynamoUnits returns the write or read request units of a DynamoDB call.
+// dynamoUnits returns the write or read request units of a DynamoDB call, the sum of
+// its tables' (dynamoTableUnits).
+func dynamoUnits(input, output any, err error) Usage {
+	var total Usage
+	for _, u := range dynamoTableUnits(input, output, err) {
+		total = total.Add(u)
+	}
+	return total
+}
+
+// dynamoTableUnits returns the items and units of a DynamoDB call by the name of the
+// table they were written to or read from; nil for calls of other services.
 //
 // Writes: each item costs its size rounded up to 1 KB (at least 1); a transaction costs
 // twice that; a write whose condition failed costs the same as one that succeeded; other
@@ -20,43 +33,52 @@ import (
 // eventually consistent, twice when transactional; a query or scan rounds the sum of
 // what it returned once. Sizes are those of the items returned, so a projection counts
 // less than AWS would.
-func dynamoUnits(input, output any, err error) Usage {
+func dynamoTableUnits(input, output any, err error) map[string]Usage {
 	charged := err == nil || conditionFailed(err)
-	if !charged {
-		return Usage{}
-	}
+	var t tableUsage
 	switch in := input.(type) {
 	case *dynamodb.PutItemInput:
-		return writes(1, writeUnits(ItemSize(in.Item)))
+		t.add(in.TableName, writes(charged, writeUnits(ItemSize(in.Item))))
 	case *dynamodb.UpdateItemInput:
 		size := updateSize(in.Key, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
 		if out, ok := output.(*dynamodb.UpdateItemOutput); ok && out != nil {
 			size = max(size, ItemSize(out.Attributes))
 		}
-		return writes(1, writeUnits(size))
+		t.add(in.TableName, writes(charged, writeUnits(size)))
 	case *dynamodb.DeleteItemInput:
 		size := ItemSize(in.Key)
 		if out, ok := output.(*dynamodb.DeleteItemOutput); ok && out != nil {
 			size = max(size, ItemSize(out.Attributes))
 		}
-		return writes(1, writeUnits(size))
+		t.add(in.TableName, writes(charged, writeUnits(size)))
 	case *dynamodb.BatchWriteItemInput:
-		return batchWrite(in, output)
+		batchWrite(&t, in, output, charged)
 	case *dynamodb.TransactWriteItemsInput:
-		var u Usage
 		for _, it := range in.TransactItems {
-			u.Items++
-			u.WriteUnits += 2 * writeUnits(transactSize(it))
+			t.add(transactTable(it), writes(charged, 2*writeUnits(transactSize(it))))
 		}
-		return u
+	default:
+		readUnits(&t, input, output, err == nil)
 	}
-	if err != nil {
-		return Usage{}
-	}
-	return readUnits(input, output)
+	return t.m
 }
 
-func readUnits(input, output any) Usage {
+// tableUsage sums usage by table name.
+type tableUsage struct{ m map[string]Usage }
+
+// add adds u to the table's usage; a call that names the table counts even when it
+// billed nothing.
+func (t *tableUsage) add(table *string, u Usage) {
+	if t.m == nil {
+		t.m = map[string]Usage{}
+	}
+	name := deref(table)
+	t.m[name] = t.m[name].Add(u)
+}
+
+// readUnits adds the read units of a read call to t; a failed read bills nothing, but
+// still names its table.
+func readUnits(t *tableUsage, input, output any, ok bool) {
 	switch in := input.(type) {
 	case *dynamodb.GetItemInput:
 		out, _ := output.(*dynamodb.GetItemOutput)
@@ -65,46 +87,56 @@ func readUnits(input, output any) Usage {
 			u.Items = 1
 			u.ReadUnits = consistency(in.ConsistentRead) * float64(readBlocks(ItemSize(out.Item)))
 		}
-		return u
+		t.add(in.TableName, billed(ok, u))
 	case *dynamodb.BatchGetItemInput:
 		out, _ := output.(*dynamodb.BatchGetItemOutput)
-		var u Usage
-		if out == nil {
-			return u
-		}
-		for table, items := range out.Responses {
-			c := consistency(in.RequestItems[table].ConsistentRead)
-			for _, it := range items {
-				u.Items++
-				u.ReadUnits += c * float64(readBlocks(ItemSize(it)))
+		for _, table := range slices.Sorted(maps.Keys(in.RequestItems)) {
+			var u Usage
+			if out != nil {
+				c := consistency(in.RequestItems[table].ConsistentRead)
+				for _, it := range out.Responses[table] {
+					u.Items++
+					u.ReadUnits += c * float64(readBlocks(ItemSize(it)))
+				}
 			}
+			t.add(&table, billed(ok, u))
 		}
-		return u
 	case *dynamodb.QueryInput:
 		out, _ := output.(*dynamodb.QueryOutput)
-		if out == nil {
-			return Usage{}
+		var u Usage
+		if out != nil {
+			u = pageReads(out.Items, in.ConsistentRead)
 		}
-		return pageReads(out.Items, in.ConsistentRead)
+		t.add(in.TableName, billed(ok, u))
 	case *dynamodb.ScanInput:
 		out, _ := output.(*dynamodb.ScanOutput)
-		if out == nil {
-			return Usage{}
+		var u Usage
+		if out != nil {
+			u = pageReads(out.Items, in.ConsistentRead)
 		}
-		return pageReads(out.Items, in.ConsistentRead)
+		t.add(in.TableName, billed(ok, u))
 	case *dynamodb.TransactGetItemsInput:
 		out, _ := output.(*dynamodb.TransactGetItemsOutput)
-		var u Usage
-		if out == nil {
-			return u
+		for i, g := range in.TransactItems {
+			var u Usage
+			if g.Get == nil {
+				continue
+			}
+			if out != nil && i < len(out.Responses) {
+				u.Items = 1
+				u.ReadUnits = 2 * float64(readBlocks(ItemSize(out.Responses[i].Item)))
+			}
+			t.add(g.Get.TableName, billed(ok, u))
 		}
-		for _, r := range out.Responses {
-			u.Items++
-			u.ReadUnits += 2 * float64(readBlocks(ItemSize(r.Item)))
-		}
-		return u
 	}
-	return Usage{}
+}
+
+// billed is u, or nothing when the call was not billed.
+func billed(ok bool, u Usage) Usage {
+	if !ok {
+		return Usage{}
+	}
+	return u
 }
 
 // pageReads bills a query or scan page: the sizes of its items summed, then rounded.
@@ -117,24 +149,24 @@ func pageReads(items []map[string]types.AttributeValue, consistent *bool) Usage 
 		ReadUnits: consistency(consistent) * float64(readBlocks(size))}
 }
 
-func batchWrite(in *dynamodb.BatchWriteItemInput, output any) Usage {
-	u := Usage{}
-	for _, reqs := range in.RequestItems {
-		for _, r := range reqs {
+// batchWrite adds each table's writes to t. What DynamoDB did not process was not
+// written, and is sent again by the caller.
+func batchWrite(t *tableUsage, in *dynamodb.BatchWriteItemInput, output any, charged bool) {
+	out, _ := output.(*dynamodb.BatchWriteItemOutput)
+	for _, table := range slices.Sorted(maps.Keys(in.RequestItems)) {
+		var u Usage
+		for _, r := range in.RequestItems[table] {
 			u.Items++
 			u.WriteUnits += writeUnits(writeRequestSize(r))
 		}
-	}
-	// What DynamoDB did not process was not written, and is sent again by the caller.
-	if out, ok := output.(*dynamodb.BatchWriteItemOutput); ok && out != nil {
-		for _, reqs := range out.UnprocessedItems {
-			for _, r := range reqs {
+		if out != nil {
+			for _, r := range out.UnprocessedItems[table] {
 				u.Items--
 				u.WriteUnits -= writeUnits(writeRequestSize(r))
 			}
 		}
+		t.add(&table, billed(charged, u))
 	}
-	return u
 }
 
 func writeRequestSize(r types.WriteRequest) int {
@@ -145,6 +177,20 @@ func writeRequestSize(r types.WriteRequest) int {
 		return ItemSize(r.DeleteRequest.Key)
 	}
 	return 0
+}
+
+func transactTable(it types.TransactWriteItem) *string {
+	switch {
+	case it.Put != nil:
+		return it.Put.TableName
+	case it.Update != nil:
+		return it.Update.TableName
+	case it.Delete != nil:
+		return it.Delete.TableName
+	case it.ConditionCheck != nil:
+		return it.ConditionCheck.TableName
+	}
+	return nil
 }
 
 func transactSize(it types.TransactWriteItem) int {
@@ -176,7 +222,10 @@ func updateSize(key map[string]types.AttributeValue, names map[string]string,
 	return size
 }
 
-func writes(items int64, wru int64) Usage { return Usage{Items: items, WriteUnits: wru} }
+// writes is one item of wru write units, or nothing when the write was not charged.
+func writes(charged bool, wru int64) Usage {
+	return billed(charged, Usage{Items: 1, WriteUnits: wru})
+}
 
 func writeUnits(size int) int64 { return max(1, ceilDiv(size, WriteUnitBytes)) }
 

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -41,7 +42,8 @@ func (u Usage) Add(v Usage) Usage {
 }
 
 // Snapshot is usage by service id ("DynamoDB", "Kinesis", "SQS", "SESv2"...) and then by
-// operation ("PutItem"). It marshals to JSON in the same shape Attr logs it.
+// operation ("PutItem"). It marshals to JSON in the same shape Attr logs it. The same
+// shape holds DynamoDB usage by table label instead of service (Meter.Tables).
 type Snapshot map[string]map[string]Usage
 
 // Add adds u to the usage of one operation.
@@ -83,18 +85,48 @@ func (s Snapshot) Clone() Snapshot {
 
 // Meter accumulates usage. It is safe for concurrent use; the zero value is not, use New.
 type Meter struct {
-	mu    sync.Mutex
-	usage Snapshot
+	mu     sync.Mutex
+	usage  Snapshot
+	tables Snapshot          // DynamoDB usage by table label, then operation
+	labels map[string]string // table name → label (NameTables)
 }
 
 // New returns an empty meter.
-func New() *Meter { return &Meter{usage: Snapshot{}} }
+func New() *Meter { return &Meter{usage: Snapshot{}, tables: Snapshot{}} }
+
+// NameTables makes the meter record the DynamoDB usage of each table named in labels
+// (physical name → label, e.g. from TableLabels) under its label; other tables are
+// recorded under their own names. Call it before the first call is metered.
+func (m *Meter) NameTables(labels map[string]string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.labels = maps.Clone(labels)
+}
+
+// label returns the label a table is recorded under.
+func (m *Meter) label(table string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if l, ok := m.labels[table]; ok {
+		return l
+	}
+	return table
+}
 
 // Record adds u to an operation's usage.
 func (m *Meter) Record(service, operation string, u Usage) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.usage.Add(service, operation, u)
+}
+
+// RecordTable adds u to the usage of a DynamoDB operation on one table (by its label).
+// Install records each DynamoDB call both ways: Record with the call's total and
+// RecordTable with each table's share, so that the tables of an operation sum to it.
+func (m *Meter) RecordTable(table, operation string, u Usage) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tables.Add(table, operation, u)
 }
 
 // Snapshot returns a copy of the usage so far.
@@ -104,21 +136,54 @@ func (m *Meter) Snapshot() Snapshot {
 	return m.usage.Clone()
 }
 
+// Tables returns a copy of the DynamoDB usage so far by table label, then operation.
+func (m *Meter) Tables() Snapshot {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.tables.Clone()
+}
+
 // Reset forgets the usage so far.
 func (m *Meter) Reset() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.usage = Snapshot{}
+	m.usage, m.tables = Snapshot{}, Snapshot{}
 }
 
-// Take returns the usage so far and resets the meter, in one step, so that no call is
-// counted twice or lost between the two.
+// Take returns the usage so far and resets the meter (the usage by table too), in one
+// step, so that no call is counted twice or lost between the two.
 func (m *Meter) Take() Snapshot {
+	s, _ := m.TakeAll()
+	return s
+}
+
+// TakeAll returns the usage so far and the DynamoDB usage by table (Tables), and resets
+// the meter, in one step.
+func (m *Meter) TakeAll() (usage, tables Snapshot) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s := m.usage
-	m.usage = Snapshot{}
-	return s
+	usage, tables = m.usage, m.tables
+	m.usage, m.tables = Snapshot{}, Snapshot{}
+	return usage, tables
+}
+
+// TableLabels returns the tables named by a function's environment (KEY=VALUE
+// entries, os.Environ) by physical name, each labelled by its variable: the tables of
+// CLAIMS_TABLE=adpulse-claims-1a2b is labelled "CLAIMS_TABLE". Only variables whose
+// names end in _TABLE count; a table named by several is labelled by the first name
+// in sorted order.
+func TableLabels(environ []string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range slices.Sorted(slices.Values(environ)) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || v == "" || !strings.HasSuffix(k, "_TABLE") {
+			continue
+		}
+		if _, seen := out[v]; !seen {
+			out[v] = k
+		}
+	}
+	return out
 }
 
 // Attr returns s as the slog group "aws": one group per service, one per operation, with
@@ -136,6 +201,17 @@ func Attr(s Snapshot) slog.Attr {
 	}
 	return slog.Group("aws", groups...)
 }
+
+// TablesAttr returns the usage by table (Meter.Tables) as the slog group "awsTables",
+// shaped like Attr's: awsTables.CLAIMS_TABLE.PutItem.wru=3.
+func TablesAttr(t Snapshot) slog.Attr {
+	a := Attr(t)
+	a.Key = TablesKey
+	return a
+}
+
+// TablesKey is the key of the TablesAttr group on a usage line.
+const TablesKey = "awsTables"
 
 // attrs lists the counts of u that are not zero, under their JSON names.
 func (u Usage) attrs() []any {

@@ -2,6 +2,8 @@ package meter
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync/atomic"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -16,6 +18,25 @@ const (
 
 // attemptsKey holds the attempt counter of the call in progress.
 type attemptsKey struct{}
+
+// recordTables records each table's share of a DynamoDB call. The call itself (calls,
+// requests, errors) counts on the first table by label, so that the tables of an
+// operation sum to its total; items and units go to the table they were written to or
+// read from.
+func (m *Meter) recordTables(op string, call Usage, tables map[string]Usage) {
+	byLabel := map[string]Usage{}
+	for name, t := range tables {
+		l := m.label(name)
+		byLabel[l] = byLabel[l].Add(t)
+	}
+	for i, l := range slices.Sorted(maps.Keys(byLabel)) {
+		t := byLabel[l]
+		if i == 0 {
+			t.Calls, t.Requests, t.Errors = call.Calls, call.Requests, call.Errors
+		}
+		m.RecordTable(l, op, t)
+	}
+}
 
 // Install returns the SDK API option that meters every call of the clients built from
 // the config into m: cfg.APIOptions = append(cfg.APIOptions, meter.Install(m)).
@@ -32,12 +53,21 @@ func Install(m *Meter) func(*middleware.Stack) error {
 			out, md, err := next.HandleInitialize(ctx, in)
 
 			service, op := awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)
-			u := Units(in.Parameters, out.Result, err)
+			tables := dynamoTableUnits(in.Parameters, out.Result, err)
+			var u Usage
+			if tables != nil {
+				for _, t := range tables {
+					u = u.Add(t)
+				}
+			} else {
+				u = Units(in.Parameters, out.Result, err)
+			}
 			u.Calls, u.Requests = 1, attempts.Load()
 			if err != nil {
 				u.Errors = 1
 			}
 			m.Record(service, op, u)
+			m.recordTables(op, u, tables)
 			return out, md, err
 		})
 		attempt := middleware.FinalizeMiddlewareFunc(attemptID, func(ctx context.Context,
