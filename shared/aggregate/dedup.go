@@ -297,7 +297,7 @@ func (h *Handler) readLog(ctx context.Context, p *logPart, pk, after string) (st
 // The sort key is the sequence number and index of the chunk's first event, so it grows
 // with the shard and is never written twice; the condition makes sure of the latter. The
 // item is in h.LogFormat, or in format 1 when a sequence number would not survive
-// format 2 (Kinesis's always do).
+// format 2 (Kinesis's and the emulator's zero-padded ones do).
 func (h *Handler) writeChunk(ctx context.Context, items []item, fps []fingerprint,
 	c logChunk, now time.Time) error {
 	firstItem := &items[c.idx[0]]
@@ -311,10 +311,13 @@ func (h *Handler) writeChunk(ctx context.Context, items []item, fps []fingerprin
 	}
 	format := h.LogFormat
 	if format == LogFormat2 {
-		recs, err := appendFormat2(make([]byte, 0, len(c.idx)*(fpBytes+1)+64),
+		recs, width, err := appendFormat2(make([]byte, 0, len(c.idx)*(fpBytes+1)+64),
 			firstItem.seq, items, fps, c.idx)
 		if err == nil {
 			item["recs"] = &types.AttributeValueMemberB{Value: recs}
+			if width > 0 {
+				item["w"] = &types.AttributeValueMemberN{Value: strconv.Itoa(width)}
+			}
 		} else {
 			format = LogFormat1
 		}

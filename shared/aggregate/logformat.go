@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -46,6 +47,9 @@ import (
 //     per shard 1.2e-10. 80 bits would save 2 more bytes an event (~$0.0012 per million)
 //     at 5e-7 a year; 64 bits would lose an event about once in 30 years at launch
 //     traffic, which is not negligible.
+//
+// Sequence numbers zero-padded to one width (the local emulator's) go into format 2 as
+// their values, with the width in the item's attribute "w", and are padded back when read.
 //
 // The sequence number deltas are as long as consecutive records' sequence numbers differ:
 // a byte or two on the local emulator, at most the 24 bytes of a 56-digit AWS sequence
@@ -105,41 +109,66 @@ func (fp *fingerprint) key() fpKey {
 	return fpKey(fp[:fpBytes])
 }
 
-// errNotCanonical says a sequence number cannot go into format 2: it is not a decimal
-// number without leading zeros, so it would not read back as the same string.
+// errNotCanonical says a sequence number cannot go into format 2: it would not read back
+// as the same string (not all decimal digits, or zero-padded to a width other records of
+// the item do not share).
 var errNotCanonical = errors.New("sequence number is not a canonical decimal")
 
-// canonicalSeq reports whether seq reads back from its big.Int as the same string, as
-// Kinesis sequence numbers (0|[1-9][0-9]{0,128}) do.
-func canonicalSeq(seq string) bool {
-	if seq == "" || (seq[0] == '0' && len(seq) > 1) {
-		return false
+// paddedWidth returns the width to which every sequence number of the chunk (base and its
+// records) is zero-padded: 0 when none has a leading zero, as Kinesis's (0|[1-9][0-9]*)
+// do, or their common length when all have one (the local emulator pads to 21 digits).
+// Format 2 stores the numbers' values and this width, so each reads back as itself.
+func paddedWidth(base string, items []item, idx []int) (int, error) {
+	width, padded := len(base), hasLeadingZero(base)
+	if !digits(base) {
+		return 0, fmt.Errorf("%w: %q", errNotCanonical, base)
 	}
-	for i := 0; i < len(seq); i++ {
-		if seq[i] < '0' || seq[i] > '9' {
+	for _, i := range idx {
+		seq := items[i].seq
+		if !digits(seq) || hasLeadingZero(seq) != padded || (padded && len(seq) != width) {
+			return 0, fmt.Errorf("%w: %q", errNotCanonical, seq)
+		}
+	}
+	if !padded {
+		return 0, nil
+	}
+	return width, nil
+}
+
+// digits reports whether s is one or more decimal digits.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}
-	return true
+	return s != ""
 }
 
-// appendFormat2 appends the format-2 encoding of the chunk's entries to dst. base is the
-// sequence number in the item's sort key. idx lists the chunk's items in sequence order.
+// hasLeadingZero reports whether s is zero-padded ("0" alone is not).
+func hasLeadingZero(s string) bool { return len(s) > 1 && s[0] == '0' }
+
+// canonicalSeq reports whether seq reads back from its big.Int as the same string, as
+// Kinesis sequence numbers (0|[1-9][0-9]{0,128}) do.
+func canonicalSeq(seq string) bool { return digits(seq) && !hasLeadingZero(seq) }
+
+// appendFormat2 appends the format-2 encoding of the chunk's entries to dst and returns
+// the width the sequence numbers are zero-padded to (0: not padded; stored as the item's
+// "w"). base is the sequence number in the item's sort key. idx lists the chunk's items
+// in sequence order.
 func appendFormat2(dst []byte, base string, items []item, fps []fingerprint, idx []int) (
-	[]byte, error) {
-	var prev, cur, delta big.Int
-	if !canonicalSeq(base) {
-		return nil, fmt.Errorf("%w: %q", errNotCanonical, base)
+	[]byte, int, error) {
+	width, err := paddedWidth(base, items, idx)
+	if err != nil {
+		return nil, 0, err
 	}
-	prev.SetString(base, 10)
+	var prev, cur, delta big.Int
+	prev.SetString(base, 10) // big.Int reads leading zeros as digits of the same value
 	for k := 0; k < len(idx); {
 		seq := items[idx[k]].seq
 		end := k + 1
 		for end < len(idx) && items[idx[end]].seq == seq {
 			end++
-		}
-		if !canonicalSeq(seq) {
-			return nil, fmt.Errorf("%w: %q", errNotCanonical, seq)
 		}
 		cur.SetString(seq, 10)
 		delta.Sub(&cur, &prev)
@@ -159,7 +188,7 @@ func appendFormat2(dst []byte, base string, items []item, fps []fingerprint, idx
 		prev.Set(&cur)
 		k = end
 	}
-	return dst, nil
+	return dst, width, nil
 }
 
 // appendFormat1 returns the format-1 "seqs" and "ents" of the chunk's entries.
@@ -195,7 +224,15 @@ func decodeLogItem(it map[string]types.AttributeValue, owners map[fpKey]logOwner
 	shard = shard[:max(0, strings.LastIndexByte(shard, '#'))]
 
 	if recs, ok := it["recs"].(*types.AttributeValueMemberB); ok {
-		if err := decodeFormat2(recs.Value, sk.Value, shard, owners); err != nil {
+		width := 0
+		if w, ok := it["w"].(*types.AttributeValueMemberN); ok {
+			n, err := strconv.Atoi(w.Value)
+			if err != nil || n < 0 || n > 200 {
+				return "", fmt.Errorf("log item %s: width %q", sk.Value, w.Value)
+			}
+			width = n
+		}
+		if err := decodeFormat2(recs.Value, sk.Value, shard, width, owners); err != nil {
 			return "", fmt.Errorf("log item %s: %w", sk.Value, err)
 		}
 		return sk.Value, nil
@@ -219,8 +256,10 @@ func decodeLogItem(it map[string]types.AttributeValue, owners map[fpKey]logOwner
 }
 
 // decodeFormat2 adds the entries of a format-2 "recs" value to owners; sk is the item's
-// sort key, "<padded sequence number>/<index>".
-func decodeFormat2(b []byte, sk, shard string, owners map[fpKey]logOwner) error {
+// sort key, "<padded sequence number>/<index>", and width the item's "w": the sequence
+// numbers' zero-padded width, 0 for none.
+func decodeFormat2(b []byte, sk, shard string, width int,
+	owners map[fpKey]logOwner) error {
 	base, _, ok := strings.Cut(sk, "/")
 	var prev, cur, delta big.Int
 	if base = strings.TrimLeft(base, "0"); base == "" {
@@ -250,7 +289,11 @@ func decodeFormat2(b []byte, sk, shard string, owners map[fpKey]logOwner) error 
 			return errors.New("truncated entries")
 		}
 		b = b[n:]
-		owner := logOwner{shard: shard, seq: cur.String()}
+		seq := cur.String()
+		if len(seq) < width {
+			seq = strings.Repeat("0", width-len(seq)) + seq
+		}
+		owner := logOwner{shard: shard, seq: seq}
 		for range count {
 			owners[fpKey(b[:fpBytes])] = owner
 			b = b[fpBytes:]

@@ -97,9 +97,9 @@ func TestLogItemEncodings(t *testing.T) {
 			}
 			sk := padSeq(items[0].seq) + "/" + "0"
 
-			recs, err := appendFormat2(nil, items[0].seq, items, fps, idx)
-			if err != nil {
-				t.Fatal(err)
+			recs, width, err := appendFormat2(nil, items[0].seq, items, fps, idx)
+			if err != nil || width != 0 {
+				t.Fatalf("width %d, %v; want Kinesis's unpadded numbers", width, err)
 			}
 			if w := hexOf(t, tc.format2); string(recs) != string(w) {
 				t.Errorf("format 2 = % x\nwant       % x", recs, w)
@@ -170,17 +170,71 @@ func TestMalformedLogItemsAreErrors(t *testing.T) {
 }
 
 func TestFormat2RefusesSequenceNumbersItCannotRestore(t *testing.T) {
-	for _, seq := range []string{"", "0049", "12a", "-5", "+5"} {
-		items := []item{{seq: seq, shard: testShard}}
-		_, err := appendFormat2(nil, seq, items, []fingerprint{testFP(0)}, []int{0})
+	for _, seqs := range [][]string{{""}, {"12a"}, {"-5"}, {"+5"},
+		{"0049", "12"},    // padded and not
+		{"0049", "00512"}, // padded to two widths
+		{"12", "0049"},
+	} {
+		items := make([]item, len(seqs))
+		fps := make([]fingerprint, len(seqs))
+		idx := make([]int, len(seqs))
+		for i, seq := range seqs {
+			items[i], fps[i], idx[i] = item{seq: seq, shard: testShard}, testFP(byte(i)), i
+		}
+		_, _, err := appendFormat2(nil, seqs[0], items, fps, idx)
 		if !errors.Is(err, errNotCanonical) {
-			t.Errorf("%q: got %v, want errNotCanonical", seq, err)
+			t.Errorf("%q: got %v, want errNotCanonical", seqs, err)
 		}
 	}
 	for _, seq := range []string{"0", "7", seqA} {
 		if !canonicalSeq(seq) {
 			t.Errorf("%q: canonical, but refused", seq)
 		}
+	}
+}
+
+// TestFormat2KeepsZeroPadding: the local emulator pads sequence numbers to 21 digits;
+// format 2 stores their values and the width, and they read back as the same strings,
+// which is what tells a redelivered record from a copy.
+func TestFormat2KeepsZeroPadding(t *testing.T) {
+	tests := []struct {
+		name  string
+		seqs  []string
+		width int
+	}{
+		{"emulator", []string{"000000000000000000002", "000000000000000000005",
+			"000000000000000000010", "000000000000000000010"}, 21},
+		{"Kinesis", []string{"7", "19", "100"}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			items := make([]item, len(tc.seqs))
+			fps := make([]fingerprint, len(tc.seqs))
+			idx := make([]int, len(tc.seqs))
+			want := map[fpKey]logOwner{}
+			for i, seq := range tc.seqs {
+				items[i], fps[i], idx[i] = item{seq: seq, shard: testShard}, testFP(byte(i)), i
+				want[key(byte(i))] = logOwner{shard: testShard, seq: seq}
+			}
+
+			recs, width, err := appendFormat2(nil, tc.seqs[0], items, fps, idx)
+			if err != nil || width != tc.width {
+				t.Fatalf("width %d, %v; want %d", width, err, tc.width)
+			}
+			it := map[string]types.AttributeValue{"pk": s(testPK),
+				"sk":   s(padSeq(tc.seqs[0]) + "/0"),
+				"recs": &types.AttributeValueMemberB{Value: recs}}
+			if width > 0 {
+				it["w"] = &types.AttributeValueMemberN{Value: strconv.Itoa(width)}
+			}
+			got := map[fpKey]logOwner{}
+			if _, err := decodeLogItem(it, got); err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("owners %v, want %v", got, want)
+			}
+		})
 	}
 }
 
@@ -212,7 +266,7 @@ func TestFormat2Size(t *testing.T) {
 				}
 				seq.Add(seq, tc.step)
 			}
-			recs, err := appendFormat2(nil, seqA, items, fps, idx)
+			recs, _, err := appendFormat2(nil, seqA, items, fps, idx)
 			if err != nil {
 				t.Fatal(err)
 			}
