@@ -196,9 +196,8 @@ What sets the bill, and the knobs:
   events plus one per minute a batch touches; the Query that reads the log back is a read
   unit or two per minute per batch. The model scales the log's PutItem units with events
   and everything else of the aggregate function with its invocations (the table above).
-  On the local stack the log is written in format 1: kumo's sequence numbers are
-  zero-padded, which format 2 does not take (it falls back, logformat.go), so the log
-  line here is format 1's size (~28 bytes an event), not format 2's ~12.5 on AWS. Every
+  The local stack writes format 2 as AWS does (kumo's zero-padded sequence numbers go in
+  with their width, logformat.go). Every
   copy of an event reaches the same shard (the partition key's salt comes from the event
   id), which is what lets one shard's log stand in for a write per event (design.md).
 - **Reach sketches** (GetItem and PutItem on AGGREGATES_TABLE): one HyperLogLog per
