@@ -27,19 +27,32 @@ import (
 // last one read; the sort key starts with the writing batch's sequence number, and
 // sequence numbers only grow within a shard).
 //
-// A resend that changes occurred_at to another minute is therefore a new event: copies are
-// recognised by (tenant, event_id) within the minute they say they happened.
+// An event is known by its tenant, campaign_id and event_id (the fingerprint) within the
+// minute of its occurred_at (the log partition). A resend that changes the campaign or
+// moves occurred_at to another minute is a new event and is counted, always: the copies
+// of one batch are told apart the same way as copies in different batches, so the answer
+// does not depend on how deliveries happen to be batched. (A changed campaign may route
+// a copy to another shard, whose log could not see the first; the fingerprint makes that
+// case count too, on every shard alike.)
 
 // idleEviction is how long a cached log partition lives without being used.
 const idleEviction = 15 * time.Minute
 
-// fingerprint is the first 16 bytes of SHA-256 of tenant, "#", event id. The log compares
-// its first 96 bits (fpKey); format-1 items store all 16 bytes (logformat.go).
+// fingerprint is the first 16 bytes of SHA-256 of tenant, campaign id and event id, each
+// ended by a NUL (none of them can hold one). The log compares its first 96 bits (fpKey);
+// format-1 items store all 16 bytes (logformat.go).
+//
+// Log entries written before session 8 hashed tenant "#" event id, without the campaign;
+// their events are not matched by today's fingerprints. No stack ran that code in
+// production; a deployed one would count such copies again for up to the de-duplication
+// window after the change.
 type fingerprint [16]byte
 
-func fingerprintOf(tenant, eventID string) fingerprint {
-	var buf [320]byte
-	b := append(append(append(buf[:0], tenant...), '#'), eventID...)
+func fingerprintOf(tenant, campaign, eventID string) fingerprint {
+	var buf [400]byte
+	b := append(append(buf[:0], tenant...), 0)
+	b = append(append(b, campaign...), 0)
+	b = append(append(b, eventID...), 0)
 	sum := sha256.Sum256(b)
 	var fp fingerprint
 	copy(fp[:], sum[:16])
@@ -130,17 +143,24 @@ func (h *Handler) dedupAll(ctx context.Context, stream string, items []item) (
 	claimed = make([]bool, len(items))
 	now := h.Now()
 	fps := make([]fingerprint, len(items))
-	first := make(map[fpKey]bool, len(items))
+	type copyKey struct {
+		fp fpKey
+		pk string
+	}
+	first := make(map[copyKey]bool, len(items))
 	byPK := map[string]*wanted{}
 	var order []*wanted
 	for i := range items {
-		fps[i] = fingerprintOf(items[i].tenant, items[i].ev.EventID)
-		if first[fps[i].key()] {
+		fps[i] = fingerprintOf(items[i].tenant, items[i].ev.CampaignID, items[i].ev.EventID)
+		pk := logKey(items[i].shard, items[i].ev.OccurredAt)
+		// Within the batch as across batches: a copy is the same fingerprint in the same
+		// log partition (shard and minute).
+		k := copyKey{fps[i].key(), pk}
+		if first[k] {
 			duplicates++
 			continue
 		}
-		first[fps[i].key()] = true
-		pk := logKey(items[i].shard, items[i].ev.OccurredAt)
+		first[k] = true
 		w := byPK[pk]
 		if w == nil {
 			w = &wanted{pk: pk, shard: items[i].shard,

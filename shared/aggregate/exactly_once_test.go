@@ -261,3 +261,58 @@ func receiveAll(t *testing.T, e *env) []aggregate.Parked {
 		}
 	}
 }
+
+// TestChangedResendsCountWhateverTheBatching: a resend that names another campaign, or
+// moves occurred_at to another minute, is a new event; it is counted the same whether it
+// arrives in the batch of the first delivery or in a later one.
+func TestChangedResendsCountWhateverTheBatching(t *testing.T) {
+	e := newEnv(t)
+	ways := []struct {
+		name    string
+		deliver func(t *testing.T, s *stream, first, resent []event.Event)
+	}{
+		{"resends in the same batch", func(t *testing.T, s *stream, first,
+			resent []event.Event) {
+			e.handle(t, s.pack(t, append(append([]event.Event{}, first...), resent...)))
+		}},
+		{"resends in a later batch", func(t *testing.T, s *stream, first,
+			resent []event.Event) {
+			e.handle(t, s.pack(t, first))
+			e.handle(t, s.pack(t, resent))
+		}},
+	}
+	for i, w := range ways {
+		t.Run(w.name, func(t *testing.T) {
+			campA, campB := fmt.Sprintf("chg-%d-a", i), fmt.Sprintf("chg-%d-b", i)
+			first := traffic(40)
+			for j := range first {
+				first[j].CampaignID = campA
+				first[j].OccurredAt = base.Add(10 * time.Second)
+			}
+			// Copies of the first 10 for another campaign, of the next 10 two minutes
+			// later, and plain copies of the next 10 (skipped).
+			var resent, toB, moved []event.Event
+			for j := range 30 {
+				ev := first[j]
+				switch {
+				case j < 10:
+					ev.CampaignID = campB
+					toB = append(toB, ev)
+				case j < 20:
+					ev.OccurredAt = ev.OccurredAt.Add(2 * time.Minute)
+					moved = append(moved, ev)
+				}
+				resent = append(resent, ev)
+			}
+			s := newStream()
+			s.shard = fmt.Sprintf("shardId-%012d", 200+i)
+
+			w.deliver(t, s, first, resent)
+
+			wantA := want(first) // want skips repeated ids: the moved copies count apart
+			wantA.Add(want(moved))
+			assertCounters(t, campA, e.campaign(t, campA).Totals, wantA)
+			assertCounters(t, campB, e.campaign(t, campB).Totals, want(toB))
+		})
+	}
+}

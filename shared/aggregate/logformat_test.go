@@ -262,7 +262,7 @@ func TestFormat2Size(t *testing.T) {
 				for e := range 8 {
 					idx = append(idx, len(items))
 					items = append(items, item{seq: seq.String(), shard: testShard, index: e})
-					fps = append(fps, fingerprintOf("t", strconv.Itoa(r*8+e)))
+					fps = append(fps, fingerprintOf("t", "c", strconv.Itoa(r*8+e)))
 				}
 				seq.Add(seq, tc.step)
 			}
