@@ -317,3 +317,44 @@ func TestRecordCodec(t *testing.T) {
 		})
 	}
 }
+
+// TestLoneSurrogateEscapesAreRejected: ids that differ only in a lone surrogate escape
+// would decode to one U+FFFD id and be counted as one event; each such event is rejected
+// on its own, naming the field, and the good events of its batch are still accepted.
+func TestLoneSurrogateEscapesAreRejected(t *testing.T) {
+	lone := func(id string) string { return strings.Replace(ev(1), `"e-1"`, `"`+id+`"`, 1) }
+	cases := []struct {
+		name, path, body string
+		status, accepted int
+		rejected         []int // indexes rejected with field event_id
+	}{
+		{"high", "/v1/events", lone(`sur-\ud800`), 400, 0, []int{0}},
+		{"last high", "/v1/events", lone(`sur-\udbff`), 400, 0, []int{0}},
+		{"low", "/v1/events", lone(`sur-\udc00`), 400, 0, []int{0}},
+		{"in a batch", "/v1/events/batch", batchOf(4, map[int]string{1: lone(`sur-\ud800`),
+			3: lone(`sur-\udc00`)}), 202, 2, []int{1, 3}},
+		{"a pair is fine", "/v1/events", lone(`sur-\ud83d\ude00`), 202, 1, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _, s := newHandler()
+			resp, _ := h.Handle(context.Background(), request(tc.path, goodKey, tc.body))
+			r := decode(t, resp)
+			if resp.StatusCode != tc.status || r.Accepted != tc.accepted ||
+				len(r.Errors) != len(tc.rejected) {
+				t.Fatalf("got %d %+v, want %d with %d accepted, %d rejected", resp.StatusCode,
+					r, tc.status, tc.accepted, len(tc.rejected))
+			}
+			for i, e := range r.Errors {
+				if e.Index != tc.rejected[i] || e.Field != "event_id" ||
+					!strings.Contains(e.Reason, "must be valid UTF-8") {
+					t.Errorf("error %+v, want index %d, event_id: must be valid UTF-8...",
+						e, tc.rejected[i])
+				}
+			}
+			if got := len(s.events(t)); got != tc.accepted {
+				t.Errorf("published %d events, want %d", got, tc.accepted)
+			}
+		})
+	}
+}
