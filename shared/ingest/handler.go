@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -115,7 +114,11 @@ func (h *Handler) serve(ctx context.Context, req *events.APIGatewayProxyRequest)
 	}
 
 	// The key is checked before anything of the body is read.
-	key := strings.TrimSpace(header(req, "x-api-key"))
+	key, err := httpapi.APIKey(req)
+	if err != nil {
+		return outcome{status: http.StatusUnauthorized, code: "unauthorized",
+			problem: err.Error()}
+	}
 	if key == "" {
 		return outcome{status: http.StatusUnauthorized, code: "unauthorized",
 			problem: "missing API key: send it in the x-api-key header"}

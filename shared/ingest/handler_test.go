@@ -358,3 +358,56 @@ func TestLoneSurrogateEscapesAreRejected(t *testing.T) {
 		})
 	}
 }
+
+// TestRepeatedAPIKeyIsRefused: with two x-api-key values the answer depended on which one
+// the handler read (the last, from Headers); any request with more than one is refused
+// before a key is looked up, whatever the spelling of the name and whichever map holds it.
+func TestRepeatedAPIKeyIsRefused(t *testing.T) {
+	cases := []struct {
+		name   string
+		single map[string]string
+		multi  map[string][]string
+		status int
+	}{
+		{"good then bad", map[string]string{"X-Api-Key": "nope"},
+			map[string][]string{"X-Api-Key": {goodKey, "nope"}}, 401},
+		{"bad then good", map[string]string{"X-Api-Key": goodKey},
+			map[string][]string{"X-Api-Key": {"nope", goodKey}}, 401},
+		{"the good key twice", map[string]string{"x-api-key": goodKey},
+			map[string][]string{"x-api-key": {goodKey, goodKey}}, 401},
+		{"two spellings, multi-value", nil,
+			map[string][]string{"x-api-key": {goodKey}, "X-API-KEY": {"nope"}}, 401},
+		{"two spellings, single-value", map[string]string{"x-api-key": "nope",
+			"X-Api-Key": goodKey}, nil, 401},
+		{"maps disagree", map[string]string{"x-api-key": goodKey},
+			map[string][]string{"X-Api-Key": {"nope"}}, 401},
+		{"one key in both maps", map[string]string{"x-api-key": goodKey},
+			map[string][]string{"X-Api-Key": {goodKey}}, 202},
+		{"one key, multi-value only", nil, map[string][]string{"X-API-Key": {goodKey}}, 202},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := request("/v1/events", "", ev(1))
+			for k, v := range tc.single {
+				req.Headers[k] = v
+			}
+			req.MultiValueHeaders = tc.multi
+			h, k, s := newHandler()
+			resp, _ := h.Handle(context.Background(), req)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, resp.Body)
+			}
+			if tc.status != 401 {
+				return
+			}
+			if !strings.Contains(resp.Body, `"code":"unauthorized"`) ||
+				!strings.Contains(resp.Body, "more than one x-api-key header") {
+				t.Errorf("body %s, want unauthorized: more than one x-api-key header", resp.Body)
+			}
+			if k.lookups != 0 || len(s.records) != 0 {
+				t.Errorf("%d lookups and %d records on a refused request", k.lookups,
+					len(s.records))
+			}
+		})
+	}
+}
