@@ -411,3 +411,93 @@ func TestRepeatedAPIKeyIsRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestBadBodyEncodingsAnswerInOurWords: a body that does not decode is refused with 400
+// in the API's own words; the library's error (gzip: invalid header, unexpected EOF,
+// illegal base64 data) goes to the log, never into the answer.
+func TestBadBodyEncodingsAnswerInOurWords(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(batchOf(3, nil)))
+	zw.Close()
+	zipped := gz.String()
+	const notGzip = "the body is marked gzip (Content-Encoding) but is not valid gzip data"
+	cases := []struct {
+		name, body, encoding string
+		base64               bool
+		message, cause       string
+	}{
+		{"not gzip at all", batchOf(3, nil), "gzip", false, notGzip, "invalid header"},
+		{"truncated gzip", zipped[:len(zipped)/2], "gzip", false, notGzip, "unexpected EOF"},
+		{"garbage after gzip", zipped + "not gzip data", "gzip", false, notGzip,
+			"invalid header"},
+		{"gzip in base64, truncated", base64.StdEncoding.EncodeToString(
+			[]byte(zipped[:len(zipped)-4])), "gzip", true, notGzip, "unexpected EOF"},
+		{"bad base64", "!!!!", "", true,
+			"the body is marked base64 but is not valid base64", "illegal base64"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := request("/v1/events/batch", goodKey, tc.body)
+			req.IsBase64Encoded = tc.base64
+			if tc.encoding != "" {
+				req.Headers["Content-Encoding"] = tc.encoding
+			}
+			h, _, s := newHandler()
+			var log bytes.Buffer
+			h.Log = slog.New(slog.NewJSONHandler(&log, nil))
+			resp, _ := h.Handle(context.Background(), req)
+			var p struct {
+				Error struct{ Code, Message string } `json:"error"`
+			}
+			if err := json.Unmarshal([]byte(resp.Body), &p); err != nil {
+				t.Fatalf("answer is not JSON: %s", resp.Body)
+			}
+			if resp.StatusCode != 400 || p.Error.Code != "bad_request" ||
+				p.Error.Message != tc.message {
+				t.Errorf("got %d %s, want 400 bad_request %q", resp.StatusCode, resp.Body,
+					tc.message)
+			}
+			if !strings.Contains(log.String(), tc.cause) {
+				t.Errorf("log %s does not name the cause %q", log.String(), tc.cause)
+			}
+			if len(s.records) != 0 {
+				t.Errorf("published %d records", len(s.records))
+			}
+		})
+	}
+}
+
+// TestContentTypeCharset: JSON is read as UTF-8, so a body declared in another charset is
+// refused with 415; utf-8 in any case, or no charset at all, is fine.
+func TestContentTypeCharset(t *testing.T) {
+	cases := []struct {
+		contentType string
+		status      int
+	}{
+		{"application/json; charset=latin1", 415},
+		{"application/json; charset=ISO-8859-1", 415},
+		{"application/json; charset=utf-16", 415},
+		{"application/json; charset=utf8", 415},
+		{"application/json; charset=utf-8", 202},
+		{"application/json; charset=UTF-8", 202},
+		{`application/json; CHARSET="Utf-8"`, 202},
+		{"application/json", 202},
+		{"application/cloudevents+json; charset=utf-8", 202},
+	}
+	for _, tc := range cases {
+		t.Run(tc.contentType, func(t *testing.T) {
+			h, _, s := newHandler()
+			resp, _ := h.Handle(context.Background(), withHeader(
+				request("/v1/events", goodKey, ev(1)), "Content-Type", tc.contentType))
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, resp.Body)
+			}
+			if tc.status == 415 && (!strings.Contains(resp.Body, "unsupported_media_type") ||
+				!strings.Contains(resp.Body, "charset must be utf-8") || len(s.records) != 0) {
+				t.Errorf("body %s, %d records; want unsupported_media_type naming the charset",
+					resp.Body, len(s.records))
+			}
+		})
+	}
+}
