@@ -38,12 +38,14 @@ help: ## list the targets
 .PHONY: tools
 tools: $(BIN)/kumo .cdk/node_modules/.bin/cdk ## install the pinned local tools into the project
 
+# The recipes that make run depends on write nothing to stdout (progress goes to stderr),
+# so that make run FORMAT=json > f leaves only the report in f.
 $(BIN)/kumo:
-	@echo "installing kumo $(KUMO_VERSION) into bin/ (first time: several minutes of compiling)"
-	GOBIN=$(BIN) go install github.com/sivchari/kumo/cmd/kumo@$(KUMO_VERSION)
+	@echo "installing kumo $(KUMO_VERSION) into bin/ (first time: several minutes of compiling)" >&2
+	@GOBIN=$(BIN) go install github.com/sivchari/kumo/cmd/kumo@$(KUMO_VERSION) >&2
 
 .cdk/node_modules/.bin/cdk: .cdk/package.json .cdk/package-lock.json
-	npm ci --prefix .cdk --no-audit --no-fund --loglevel=error
+	@npm ci --prefix .cdk --no-audit --no-fund --loglevel=error >&2
 	@touch $@
 
 .PHONY: build
@@ -55,7 +57,7 @@ build: ## build each function's arm64 bootstrap into dist/<function>/
 
 .PHONY: synth
 synth: build .cdk/node_modules/.bin/cdk ## synthesize the CDK app into cdk.out (offline)
-	.cdk/node_modules/.bin/cdk synth --quiet --output cdk.out > /dev/null
+	@.cdk/node_modules/.bin/cdk synth --quiet --output cdk.out > /dev/null
 
 .PHONY: run
 run: tools synth ## replay DATA (or generated traffic) through the whole local stack

@@ -120,7 +120,9 @@ var securityResponseHeaders = map[string]*string{
 // addErrorResponses makes API Gateway's own answers use the API's error shape, security
 // headers and request id: 401 for a missing or invalid token, 403 when the policy denies
 // the route or the tenant has no usage plan key, 429 when throttled (with Retry-After)
-// or over the daily quota, and every other 4xx and 5xx it produces itself.
+// or over the daily quota, 413 payload_too_large for a body over its 10 MB limit (the
+// code the ingest function gives a body over 1 MB), and every other 4xx and 5xx it
+// produces itself.
 func addErrorResponses(api awsapigateway.RestApi) {
 	responses := []struct {
 		id, status, code, message string
@@ -138,6 +140,8 @@ func addErrorResponses(api awsapigateway.RestApi) {
 		{"NoUsagePlanKey", "403", "forbidden",
 			"the tenant is not attached to the API's usage plan",
 			awsapigateway.ResponseType_INVALID_API_KEY()},
+		{"RequestTooLarge", "413", "payload_too_large", "the request body is too large",
+			awsapigateway.ResponseType_REQUEST_TOO_LARGE()},
 		{"Default4xx", "", "bad_request", "the gateway refused the request",
 			awsapigateway.ResponseType_DEFAULT_4XX()},
 		{"Default5xx", "", "internal", "internal error",

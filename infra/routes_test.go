@@ -66,21 +66,27 @@ func TestGatewayResponses(t *testing.T) {
 		typ    string
 		status any // nil: the response keeps the status of the error
 		code   string
+		msg    string // "": any message
 	}{
-		{"UNAUTHORIZED", "401", "unauthorized"},
-		{"ACCESS_DENIED", "403", "forbidden"},
-		{"THROTTLED", "429", "rate_limited"},
-		{"QUOTA_EXCEEDED", "429", "quota_exceeded"},
-		{"INVALID_API_KEY", "403", "forbidden"},
-		{"DEFAULT_4XX", nil, "bad_request"},
-		{"DEFAULT_5XX", nil, "internal"},
+		{"UNAUTHORIZED", "401", "unauthorized", ""},
+		{"ACCESS_DENIED", "403", "forbidden", ""},
+		{"THROTTLED", "429", "rate_limited", ""},
+		{"QUOTA_EXCEEDED", "429", "quota_exceeded", ""},
+		{"INVALID_API_KEY", "403", "forbidden", ""},
+		{"REQUEST_TOO_LARGE", "413", "payload_too_large", "the request body is too large"},
+		{"DEFAULT_4XX", nil, "bad_request", ""},
+		{"DEFAULT_5XX", nil, "internal", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.typ, func(t *testing.T) {
 			// GIVEN the stack WHEN the gateway refuses a request THEN it answers in the
 			// API's error shape with the request id and the security headers.
+			var msg any = assertions.Match_AnyValue()
+			if tc.msg != "" {
+				msg = tc.msg
+			}
 			body := assertions.Match_SerializedJson(obj{
-				"error":      obj{"code": tc.code, "message": assertions.Match_AnyValue()},
+				"error":      obj{"code": tc.code, "message": msg},
 				"request_id": "$context.requestId",
 			})
 			check(t, tc.typ, func() {

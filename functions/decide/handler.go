@@ -56,7 +56,10 @@ func (h *Handler) Handle(ctx context.Context,
 		}
 
 		// Which tenant is asking?
-		key := strings.TrimSpace(httpapi.Header(&req, "x-api-key"))
+		key, err := httpapi.APIKey(&req)
+		if err != nil {
+			return resp.Error(http.StatusUnauthorized, "unauthorized", err.Error())
+		}
 		if key == "" {
 			return resp.Error(http.StatusUnauthorized, "unauthorized",
 				"missing API key: send it in the x-api-key header")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,6 +142,47 @@ func TestRefusals(t *testing.T) {
 			}
 			if code := m["error"].(map[string]any)["code"]; code != tc.code {
 				t.Errorf("code %v, want %s", code, tc.code)
+			}
+		})
+	}
+}
+
+// TestRepeatedAPIKey: a request with more than one x-api-key value is refused with 401,
+// whichever value is good and whichever map of the event holds them.
+func TestRepeatedAPIKey(t *testing.T) {
+	e := newEnv(t)
+	body := `{"identifiers": {"device_id": "d1"},
+		"candidates": [{"campaign_id": "c1", "ad_id": "a"}]}`
+	cases := []struct {
+		name   string
+		single map[string]string
+		multi  map[string][]string
+		status int
+	}{
+		{"good then bad", map[string]string{"X-Api-Key": "nope"},
+			map[string][]string{"X-Api-Key": {e.key, "nope"}}, http.StatusUnauthorized},
+		{"bad then good", map[string]string{"X-Api-Key": e.key},
+			map[string][]string{"X-Api-Key": {"nope", e.key}}, http.StatusUnauthorized},
+		{"two spellings", map[string]string{"x-api-key": e.key, "X-API-KEY": e.key}, nil,
+			http.StatusUnauthorized},
+		{"one key in both maps", map[string]string{"x-api-key": e.key},
+			map[string][]string{"X-Api-Key": {e.key}}, http.StatusOK},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := e.h.Handle(context.Background(), events.APIGatewayProxyRequest{
+				Resource: "/v1/decisions/frequency", Path: "/v1/decisions/frequency",
+				HTTPMethod: http.MethodPost, Headers: tc.single,
+				MultiValueHeaders: tc.multi, Body: body})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", out.StatusCode, tc.status, out.Body)
+			}
+			if tc.status == http.StatusUnauthorized &&
+				!strings.Contains(out.Body, "more than one x-api-key header") {
+				t.Errorf("body %s, want: more than one x-api-key header", out.Body)
 			}
 		})
 	}

@@ -158,3 +158,53 @@ func TestSplitBatch(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeLoneSurrogateEscapes: a \u escape of a lone UTF-16 surrogate decodes to
+// U+FFFD, so different ids would become one; it is refused in every string field, like
+// raw bytes that are not UTF-8, while a proper pair and an escaped U+FFFD are accepted.
+func TestDecodeLoneSurrogateEscapes(t *testing.T) {
+	cases := []struct {
+		name, body, field, id string // field "": accepted, with event id id
+	}{
+		{"lone high", with("event_id", `"sur-\ud800"`), "event_id", ""},
+		{"last high", with("event_id", `"sur-\udbff"`), "event_id", ""},
+		{"lone low", with("event_id", `"sur-\udc00"`), "event_id", ""},
+		{"low before high", with("event_id", `"\udc00\ud800"`), "event_id", ""},
+		{"high before a plain escape", with("event_id", `"\ud800\u0041"`), "event_id", ""},
+		{"high at the end of a pair", with("event_id", `"\ud800\ud800\udc00"`), "event_id", ""},
+		{"type", with("type", `"\ud800"`), "type", ""},
+		{"campaign", with("campaign_id", `"c\udfff"`), "campaign_id", ""},
+		{"ad", with("ad_id", `"a\ud800"`), "ad_id", ""},
+		{"user", with("user_id", `"u\ud800"`), "user_id", ""},
+		{"device", with("device_id", `"d\ud800"`), "device_id", ""},
+		{"login", with("login_id", `"l\ud800"`), "login_id", ""},
+		{"hashed email", with("hashed_email", `"\ud800"`), "hashed_email", ""},
+		{"currency", with("currency", `"EU\ud800"`), "currency", ""},
+		{"channel", with("channel", `"\ud800"`), "channel", ""},
+		{"time", with("occurred_at", `"2026-12-03T11:59:00Z\ud800"`), "occurred_at", ""},
+		{"attribute key", with("attributes", `{"k\ud800":"v"}`), "attributes", ""},
+		{"attribute value", with("attributes", `{"k":"v\udc00"}`), "attributes.k", ""},
+		{"pair", with("event_id", `"sur-\ud83d\ude00"`), "", "sur-\U0001F600"},
+		{"escaped replacement character", with("event_id", `"sur-\ufffd"`), "", "sur-\ufffd"},
+		{"unknown field is skipped", with("note", `"\ud800"`), "", "e-1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := event.Decode([]byte(tc.body), now)
+			if tc.field == "" {
+				if err != nil || e.EventID != tc.id {
+					t.Fatalf("got %q, %v; want event %q accepted", e.EventID, err, tc.id)
+				}
+				return
+			}
+			fe, ok := err.(*event.FieldError)
+			if !ok {
+				t.Fatalf("got event %q, error %v; want a *FieldError", e.EventID, err)
+			}
+			if fe.Field != tc.field || !strings.Contains(fe.Reason, "must be valid UTF-8") {
+				t.Errorf("got %q: %q, want %q: must be valid UTF-8...", fe.Field, fe.Reason,
+					tc.field)
+			}
+		})
+	}
+}

@@ -92,9 +92,13 @@ func (s *scanner) field(key []byte, w *wire) *FieldError {
 	case "value_micros":
 		return s.intField("value_micros", &w.ValueMicros)
 	case "occurred_at":
+		s.lone = false
 		raw, err := s.skip()
 		if err != nil {
 			return fieldErr("", "%v", err)
+		}
+		if s.lone {
+			return fieldErr("occurred_at", "%s", reasonLoneSurrogate)
 		}
 		w.OccurredAt = json.RawMessage(raw)
 		return nil
@@ -107,6 +111,12 @@ func (s *scanner) field(key []byte, w *wire) *FieldError {
 	return nil
 }
 
+// reasonLoneSurrogate refuses a string with a \u escape of a lone UTF-16 surrogate: it
+// decodes to U+FFFD, so "a\ud800" and "a\udc00" would be one event id. Raw bytes that
+// are not UTF-8 get "must be valid UTF-8" from validateText.
+const reasonLoneSurrogate = "must be valid UTF-8 (a \\u escape holds a lone UTF-16 " +
+	"surrogate such as \\ud800)"
+
 func (s *scanner) stringField(key string, dst *string) *FieldError {
 	if s.isNull() {
 		return nil
@@ -115,9 +125,13 @@ func (s *scanner) stringField(key string, dst *string) *FieldError {
 		return s.typeErr(key, "a string")
 	}
 	start := s.i + 1
+	s.lone = false
 	b, err := s.str()
 	if err != nil {
 		return fieldErr("", "%v", err)
+	}
+	if s.lone {
+		return fieldErr(key, "%s", reasonLoneSurrogate)
 	}
 	*dst = s.keep(b, start)
 	return nil
@@ -175,12 +189,17 @@ func (s *scanner) attributes(dst *map[string]string) *FieldError {
 	for n := 0; ; n++ {
 		s.skipSpace()
 		kStart := s.i + 1 // just after the key's quote; keep checks it
+		s.lone = false
 		k, err := s.str()
 		if err == nil {
 			err = s.expect(':')
 		}
 		if err != nil {
 			return fieldErr("", "%v", err)
+		}
+		if s.lone {
+			return fieldErr("attributes", "key %q: %s", truncate(string(k), 40),
+				reasonLoneSurrogate)
 		}
 		if s.peek() != '"' {
 			return s.typeErr("attributes."+truncate(string(k), 40), "a string")
@@ -189,6 +208,9 @@ func (s *scanner) attributes(dst *map[string]string) *FieldError {
 		v, err := s.str()
 		if err != nil {
 			return fieldErr("", "%v", err)
+		}
+		if s.lone {
+			return fieldErr("attributes."+truncate(string(k), 40), "%s", reasonLoneSurrogate)
 		}
 		if n < 4*MaxAttributes { // past this the count check fails anyway
 			m[s.keep(k, kStart)] = s.keep(v, vStart)

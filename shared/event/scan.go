@@ -15,6 +15,10 @@ type scanner struct {
 	data []byte
 	i    int
 	src  string // a string copy of data, or ""; kept strings are then cut from it
+	// lone is set when a \u escape read holds a lone UTF-16 surrogate (decoded as
+	// U+FFFD, as encoding/json does); readers of kept values clear it first and refuse
+	// the value when it is set, so that different escapes cannot decode to one string.
+	lone bool
 }
 
 // keep returns the bytes b read by str from offset start as a string: a substring of src
@@ -170,7 +174,7 @@ func (s *scanner) strSlow(start int) ([]byte, error) {
 }
 
 // unicodeEscape reads the four hex digits of a \u escape (the cursor is after the u),
-// joining a surrogate pair when one follows.
+// joining a surrogate pair when one follows. A lone surrogate gives U+FFFD and sets s.lone.
 func (s *scanner) unicodeEscape() (rune, error) {
 	r, ok := s.hex4()
 	if !ok {
@@ -180,15 +184,18 @@ func (s *scanner) unicodeEscape() (rune, error) {
 		return r, nil
 	}
 	if s.i+1 < len(s.data) && s.data[s.i] == '\\' && s.data[s.i+1] == 'u' {
+		at := s.i
 		s.i += 2
-		if r2, ok := s.hex4(); ok {
-			if joined := utf16.DecodeRune(r, r2); joined != utf8.RuneError {
-				return joined, nil
-			}
-			return utf8.RuneError, nil
+		r2, ok := s.hex4()
+		if !ok {
+			return 0, s.fail("bad \\u escape")
 		}
-		return 0, s.fail("bad \\u escape")
+		if joined := utf16.DecodeRune(r, r2); joined != utf8.RuneError {
+			return joined, nil
+		}
+		s.i = at // not a pair: the second escape is read on its own
 	}
+	s.lone = true
 	return utf8.RuneError, nil
 }
 

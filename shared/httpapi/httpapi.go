@@ -6,7 +6,9 @@ package httpapi
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -55,6 +57,46 @@ func LookupHeader(req *events.APIGatewayProxyRequest, name string) (string, bool
 		}
 	}
 	return "", false
+}
+
+// HeaderValues returns every value a request carries for a header, matching its name
+// without regard to case: the values of MultiValueHeaders under any spelling of the
+// name, then each value of Headers that is not among them (an event without multi-value
+// headers, or one whose two maps disagree). API Gateway puts the last value of a repeated
+// header in Headers and all of them in MultiValueHeaders.
+func HeaderValues(req *events.APIGatewayProxyRequest, name string) []string {
+	var values []string
+	for k, vs := range req.MultiValueHeaders {
+		if strings.EqualFold(k, name) {
+			values = append(values, vs...)
+		}
+	}
+	multi := len(values)
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) && !slices.Contains(values[:multi], v) {
+			values = append(values, v)
+		}
+	}
+	return values
+}
+
+// ErrRepeatedAPIKey means a request carries more than one x-api-key value.
+var ErrRepeatedAPIKey = errors.New(
+	"more than one x-api-key header: send the API key in exactly one x-api-key header")
+
+// APIKey returns the request's x-api-key header, trimmed; "" when it is absent. A request
+// with more than one x-api-key value gives ErrRepeatedAPIKey and no key: which value a
+// reader picks would depend on the event's maps, so a refused key could hide behind an
+// accepted one.
+func APIKey(req *events.APIGatewayProxyRequest) (string, error) {
+	values := HeaderValues(req, "x-api-key")
+	switch len(values) {
+	case 0:
+		return "", nil
+	case 1:
+		return strings.TrimSpace(values[0]), nil
+	}
+	return "", ErrRepeatedAPIKey
 }
 
 // Body returns the request body as the client sent it. The REST API passes every body

@@ -22,6 +22,20 @@ var errTooLarge = errors.New("body is larger than 1 MB")
 // errUnsupportedType marks a body that is not JSON (415).
 var errUnsupportedType = errors.New("content-type must be application/json")
 
+// errUnsupportedCharset marks a JSON body declared in another charset than UTF-8 (415).
+var errUnsupportedCharset = errors.New(
+	"content-type charset must be utf-8 (or left out): JSON is read as UTF-8")
+
+// badBody refuses a body that does not decode (400). Its text is ours alone; the cause,
+// a library error whose words mean nothing to a sender, is only logged (errors.Unwrap).
+type badBody struct {
+	msg   string
+	cause error
+}
+
+func (e *badBody) Error() string { return e.msg }
+func (e *badBody) Unwrap() error { return e.cause }
+
 // header returns a request header, matching its name without regard to case.
 func header(req *events.APIGatewayProxyRequest, name string) string {
 	for k, v := range req.Headers {
@@ -41,9 +55,12 @@ func header(req *events.APIGatewayProxyRequest, name string) string {
 // refusing anything over MaxBodyBytes at every stage.
 func readBody(req *events.APIGatewayProxyRequest) ([]byte, error) {
 	if ct := header(req, "Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
+		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return nil, errUnsupportedType
+		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return nil, errUnsupportedCharset
 		}
 	}
 
@@ -54,7 +71,7 @@ func readBody(req *events.APIGatewayProxyRequest) ([]byte, error) {
 		}
 		decoded, err := base64.StdEncoding.DecodeString(req.Body)
 		if err != nil {
-			return nil, fmt.Errorf("body is marked base64 but does not decode: %w", err)
+			return nil, &badBody{"the body is marked base64 but is not valid base64", err}
 		}
 		body = decoded
 	}
@@ -72,17 +89,21 @@ func readBody(req *events.APIGatewayProxyRequest) ([]byte, error) {
 	}
 }
 
+// msgNotGzip is the answer to a body marked gzip that does not inflate: a bad header, a
+// truncated or corrupt stream, or data after it.
+const msgNotGzip = "the body is marked gzip (Content-Encoding) but is not valid gzip data"
+
 // gunzip inflates at most MaxBodyBytes, so that a small bomb cannot fill memory.
 func gunzip(body []byte) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("body is marked gzip but is not: %w", err)
+		return nil, &badBody{msgNotGzip, fmt.Errorf("gzip header: %w", err)}
 	}
 	defer zr.Close()
 
 	out, err := io.ReadAll(io.LimitReader(zr, MaxBodyBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("body is marked gzip but does not inflate: %w", err)
+		return nil, &badBody{msgNotGzip, fmt.Errorf("inflate gzip: %w", err)}
 	}
 	if len(out) > MaxBodyBytes {
 		return nil, errTooLarge

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -64,6 +63,7 @@ type outcome struct {
 	result   Result
 	records  int
 	problem  string
+	cause    error // what lies behind a refusal, for the log only
 	internal error
 }
 
@@ -84,7 +84,11 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 	case out.internal != nil:
 		h.Log.ErrorContext(ctx, "ingest failed", append(attrs, slog.Any("err", out.internal))...)
 	case out.problem != "":
-		h.Log.InfoContext(ctx, "ingest refused", append(attrs, slog.String("why", out.problem))...)
+		attrs = append(attrs, slog.String("why", out.problem))
+		if out.cause != nil {
+			attrs = append(attrs, slog.Any("cause", out.cause))
+		}
+		h.Log.InfoContext(ctx, "ingest refused", attrs...)
 	default:
 		h.Log.InfoContext(ctx, "ingest done", attrs...)
 	}
@@ -115,7 +119,11 @@ func (h *Handler) serve(ctx context.Context, req *events.APIGatewayProxyRequest)
 	}
 
 	// The key is checked before anything of the body is read.
-	key := strings.TrimSpace(header(req, "x-api-key"))
+	key, err := httpapi.APIKey(req)
+	if err != nil {
+		return outcome{status: http.StatusUnauthorized, code: "unauthorized",
+			problem: err.Error()}
+	}
 	if key == "" {
 		return outcome{status: http.StatusUnauthorized, code: "unauthorized",
 			problem: "missing API key: send it in the x-api-key header"}
@@ -142,11 +150,12 @@ func (h *Handler) ingest(ctx context.Context, req *events.APIGatewayProxyRequest
 	case errors.Is(err, errTooLarge):
 		return outcome{status: http.StatusRequestEntityTooLarge, code: "payload_too_large",
 			problem: "body is larger than 1 MB (1048576 bytes) after decoding"}
-	case errors.Is(err, errUnsupportedType):
+	case errors.Is(err, errUnsupportedType), errors.Is(err, errUnsupportedCharset):
 		return outcome{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type",
 			problem: err.Error()}
 	case err != nil:
-		return outcome{status: http.StatusBadRequest, code: "bad_request", problem: err.Error()}
+		return outcome{status: http.StatusBadRequest, code: "bad_request", problem: err.Error(),
+			cause: errors.Unwrap(err)}
 	}
 
 	raws := []json.RawMessage{body}

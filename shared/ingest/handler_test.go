@@ -317,3 +317,187 @@ func TestRecordCodec(t *testing.T) {
 		})
 	}
 }
+
+// TestLoneSurrogateEscapesAreRejected: ids that differ only in a lone surrogate escape
+// would decode to one U+FFFD id and be counted as one event; each such event is rejected
+// on its own, naming the field, and the good events of its batch are still accepted.
+func TestLoneSurrogateEscapesAreRejected(t *testing.T) {
+	lone := func(id string) string { return strings.Replace(ev(1), `"e-1"`, `"`+id+`"`, 1) }
+	cases := []struct {
+		name, path, body string
+		status, accepted int
+		rejected         []int // indexes rejected with field event_id
+	}{
+		{"high", "/v1/events", lone(`sur-\ud800`), 400, 0, []int{0}},
+		{"last high", "/v1/events", lone(`sur-\udbff`), 400, 0, []int{0}},
+		{"low", "/v1/events", lone(`sur-\udc00`), 400, 0, []int{0}},
+		{"in a batch", "/v1/events/batch", batchOf(4, map[int]string{1: lone(`sur-\ud800`),
+			3: lone(`sur-\udc00`)}), 202, 2, []int{1, 3}},
+		{"a pair is fine", "/v1/events", lone(`sur-\ud83d\ude00`), 202, 1, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h, _, s := newHandler()
+			resp, _ := h.Handle(context.Background(), request(tc.path, goodKey, tc.body))
+			r := decode(t, resp)
+			if resp.StatusCode != tc.status || r.Accepted != tc.accepted ||
+				len(r.Errors) != len(tc.rejected) {
+				t.Fatalf("got %d %+v, want %d with %d accepted, %d rejected", resp.StatusCode,
+					r, tc.status, tc.accepted, len(tc.rejected))
+			}
+			for i, e := range r.Errors {
+				if e.Index != tc.rejected[i] || e.Field != "event_id" ||
+					!strings.Contains(e.Reason, "must be valid UTF-8") {
+					t.Errorf("error %+v, want index %d, event_id: must be valid UTF-8...",
+						e, tc.rejected[i])
+				}
+			}
+			if got := len(s.events(t)); got != tc.accepted {
+				t.Errorf("published %d events, want %d", got, tc.accepted)
+			}
+		})
+	}
+}
+
+// TestRepeatedAPIKeyIsRefused: with two x-api-key values the answer depended on which one
+// the handler read (the last, from Headers); any request with more than one is refused
+// before a key is looked up, whatever the spelling of the name and whichever map holds it.
+func TestRepeatedAPIKeyIsRefused(t *testing.T) {
+	cases := []struct {
+		name   string
+		single map[string]string
+		multi  map[string][]string
+		status int
+	}{
+		{"good then bad", map[string]string{"X-Api-Key": "nope"},
+			map[string][]string{"X-Api-Key": {goodKey, "nope"}}, 401},
+		{"bad then good", map[string]string{"X-Api-Key": goodKey},
+			map[string][]string{"X-Api-Key": {"nope", goodKey}}, 401},
+		{"the good key twice", map[string]string{"x-api-key": goodKey},
+			map[string][]string{"x-api-key": {goodKey, goodKey}}, 401},
+		{"two spellings, multi-value", nil,
+			map[string][]string{"x-api-key": {goodKey}, "X-API-KEY": {"nope"}}, 401},
+		{"two spellings, single-value", map[string]string{"x-api-key": "nope",
+			"X-Api-Key": goodKey}, nil, 401},
+		{"maps disagree", map[string]string{"x-api-key": goodKey},
+			map[string][]string{"X-Api-Key": {"nope"}}, 401},
+		{"one key in both maps", map[string]string{"x-api-key": goodKey},
+			map[string][]string{"X-Api-Key": {goodKey}}, 202},
+		{"one key, multi-value only", nil, map[string][]string{"X-API-Key": {goodKey}}, 202},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := request("/v1/events", "", ev(1))
+			for k, v := range tc.single {
+				req.Headers[k] = v
+			}
+			req.MultiValueHeaders = tc.multi
+			h, k, s := newHandler()
+			resp, _ := h.Handle(context.Background(), req)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, resp.Body)
+			}
+			if tc.status != 401 {
+				return
+			}
+			if !strings.Contains(resp.Body, `"code":"unauthorized"`) ||
+				!strings.Contains(resp.Body, "more than one x-api-key header") {
+				t.Errorf("body %s, want unauthorized: more than one x-api-key header", resp.Body)
+			}
+			if k.lookups != 0 || len(s.records) != 0 {
+				t.Errorf("%d lookups and %d records on a refused request", k.lookups,
+					len(s.records))
+			}
+		})
+	}
+}
+
+// TestBadBodyEncodingsAnswerInOurWords: a body that does not decode is refused with 400
+// in the API's own words; the library's error (gzip: invalid header, unexpected EOF,
+// illegal base64 data) goes to the log, never into the answer.
+func TestBadBodyEncodingsAnswerInOurWords(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(batchOf(3, nil)))
+	zw.Close()
+	zipped := gz.String()
+	const notGzip = "the body is marked gzip (Content-Encoding) but is not valid gzip data"
+	cases := []struct {
+		name, body, encoding string
+		base64               bool
+		message, cause       string
+	}{
+		{"not gzip at all", batchOf(3, nil), "gzip", false, notGzip, "invalid header"},
+		{"truncated gzip", zipped[:len(zipped)/2], "gzip", false, notGzip, "unexpected EOF"},
+		{"garbage after gzip", zipped + "not gzip data", "gzip", false, notGzip,
+			"invalid header"},
+		{"gzip in base64, truncated", base64.StdEncoding.EncodeToString(
+			[]byte(zipped[:len(zipped)-4])), "gzip", true, notGzip, "unexpected EOF"},
+		{"bad base64", "!!!!", "", true,
+			"the body is marked base64 but is not valid base64", "illegal base64"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := request("/v1/events/batch", goodKey, tc.body)
+			req.IsBase64Encoded = tc.base64
+			if tc.encoding != "" {
+				req.Headers["Content-Encoding"] = tc.encoding
+			}
+			h, _, s := newHandler()
+			var log bytes.Buffer
+			h.Log = slog.New(slog.NewJSONHandler(&log, nil))
+			resp, _ := h.Handle(context.Background(), req)
+			var p struct {
+				Error struct{ Code, Message string } `json:"error"`
+			}
+			if err := json.Unmarshal([]byte(resp.Body), &p); err != nil {
+				t.Fatalf("answer is not JSON: %s", resp.Body)
+			}
+			if resp.StatusCode != 400 || p.Error.Code != "bad_request" ||
+				p.Error.Message != tc.message {
+				t.Errorf("got %d %s, want 400 bad_request %q", resp.StatusCode, resp.Body,
+					tc.message)
+			}
+			if !strings.Contains(log.String(), tc.cause) {
+				t.Errorf("log %s does not name the cause %q", log.String(), tc.cause)
+			}
+			if len(s.records) != 0 {
+				t.Errorf("published %d records", len(s.records))
+			}
+		})
+	}
+}
+
+// TestContentTypeCharset: JSON is read as UTF-8, so a body declared in another charset is
+// refused with 415; utf-8 in any case, or no charset at all, is fine.
+func TestContentTypeCharset(t *testing.T) {
+	cases := []struct {
+		contentType string
+		status      int
+	}{
+		{"application/json; charset=latin1", 415},
+		{"application/json; charset=ISO-8859-1", 415},
+		{"application/json; charset=utf-16", 415},
+		{"application/json; charset=utf8", 415},
+		{"application/json; charset=utf-8", 202},
+		{"application/json; charset=UTF-8", 202},
+		{`application/json; CHARSET="Utf-8"`, 202},
+		{"application/json", 202},
+		{"application/cloudevents+json; charset=utf-8", 202},
+	}
+	for _, tc := range cases {
+		t.Run(tc.contentType, func(t *testing.T) {
+			h, _, s := newHandler()
+			resp, _ := h.Handle(context.Background(), withHeader(
+				request("/v1/events", goodKey, ev(1)), "Content-Type", tc.contentType))
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tc.status, resp.Body)
+			}
+			if tc.status == 415 && (!strings.Contains(resp.Body, "unsupported_media_type") ||
+				!strings.Contains(resp.Body, "charset must be utf-8") || len(s.records) != 0) {
+				t.Errorf("body %s, %d records; want unsupported_media_type naming the charset",
+					resp.Body, len(s.records))
+			}
+		})
+	}
+}
