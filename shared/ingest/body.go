@@ -59,7 +59,9 @@ func readBody(req *events.APIGatewayProxyRequest) ([]byte, error) {
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return nil, errUnsupportedType
 		}
-		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		// "utf8" is a common spelling of UTF-8 (MySQL, some HTTP clients).
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") &&
+			!strings.EqualFold(cs, "utf8") {
 			return nil, errUnsupportedCharset
 		}
 	}

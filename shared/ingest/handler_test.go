@@ -478,7 +478,7 @@ func TestContentTypeCharset(t *testing.T) {
 		{"application/json; charset=latin1", 415},
 		{"application/json; charset=ISO-8859-1", 415},
 		{"application/json; charset=utf-16", 415},
-		{"application/json; charset=utf8", 415},
+		{"application/json; charset=utf8", 202}, // a common spelling of UTF-8
 		{"application/json; charset=utf-8", 202},
 		{"application/json; charset=UTF-8", 202},
 		{`application/json; CHARSET="Utf-8"`, 202},
