@@ -200,7 +200,8 @@ func TestBadInputNeverDisturbsTotals(t *testing.T) {
 		}
 	}
 	// So is a request with an unknown key or none.
-	if status, body := post(t, s.APIURL()+"/v1/events", "adp_unknown", goodEvent(102)); status != 401 {
+	if status, body := post(t, s.APIURL()+"/v1/events", "adp_unknown",
+		goodEvent(102)); status != 401 {
 		t.Errorf("unknown key: %d %s", status, body)
 	}
 	if status, _ := post(t, s.APIURL()+"/v1/events", "", goodEvent(103)); status != 401 {

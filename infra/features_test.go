@@ -73,7 +73,8 @@ func TestNotifierMapping(t *testing.T) {
 	})
 	check(t, "notifier mapping", func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), obj{
-			"EventSourceArn":                 arnOf(logicalID(t, "AWS::SQS::Queue", "Notifications")),
+			"EventSourceArn": arnOf(logicalID(t, "AWS::SQS::Queue",
+				"Notifications")),
 			"FunctionName":                   liveFunctionName(t, "notifier"),
 			"BatchSize":                      10,
 			"MaximumBatchingWindowInSeconds": 1,

@@ -42,7 +42,8 @@ func (r Report) pipeline() string {
 		"probe impression per batch for freshness.\n\n")
 	b.WriteString("| run | target ev/s | accepted | accepted ev/s | request p50 / p95 / p99 ms " +
 		"| fresh p50 / p99 / max ms | probes seen | settled s | DynamoDB writes per event " +
-		"(dedup log + rollup + reach) | WRU per event |\n|---|---|---|---|---|---|---|---|---|---|\n")
+		"(dedup log + rollup + reach) | WRU per event |\n" +
+		"|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.Steps {
 		l, a := s.Load, s.Aggregate
 		wru := float64(a.AWS.Service("DynamoDB").WriteUnits)
@@ -54,8 +55,9 @@ func (r Report) pipeline() string {
 			"| %d of %d | %.1f | %.3f (%.3f + %.3f + %.3f) | %.3f |\n", name, s.Rate,
 			l.Accepted, l.EventsPerSecond, l.P50, l.P95, l.P99, l.FreshP50, l.FreshP99,
 			l.FreshMax, l.ProbesSeen, l.Probes, l.SettledSeconds,
-			per(a.ClaimWrites+a.RowWrites+a.ReachWrites, l.Accepted), per(a.ClaimWrites, l.Accepted),
-			per(a.RowWrites, l.Accepted), per(a.ReachWrites, l.Accepted), wru/float64(max(1, l.Accepted)))
+			per(a.ClaimWrites+a.RowWrites+a.ReachWrites, l.Accepted),
+			per(a.ClaimWrites, l.Accepted), per(a.RowWrites, l.Accepted),
+			per(a.ReachWrites, l.Accepted), wru/float64(max(1, l.Accepted)))
 	}
 	b.WriteString("\nMemory after each run (resident MB now / peak):\n\n" +
 		"| run | kumo | ingest bootstraps | aggregate bootstraps | other bootstraps |\n" +
@@ -177,7 +179,8 @@ func (r Report) bill() string {
 	}
 
 	b.WriteString(billLimits)
-	fmt.Fprintf(&b, "\nPrices (%s, on-demand, checked %s):\n\n| item | USD | per | status | source |\n"+
+	fmt.Fprintf(&b, "\nPrices (%s, on-demand, checked %s):\n\n"+
+		"| item | USD | per | status | source |\n"+
 		"|---|---|---|---|---|\n", r.Prices.Region, r.Prices.Date)
 	for _, p := range r.Prices.Table() {
 		fmt.Fprintf(&b, "| %s | %g | %g | %s | %s |\n", p.Unit, p.USD, p.Per, p.Status, p.Source)

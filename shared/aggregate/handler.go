@@ -181,7 +181,8 @@ func (h *Handler) countCaps(ctx context.Context, items []item, claimed []bool) (
 
 // changedCampaigns maps each campaign with counted events below cutoff to the lowest
 // sequence number that carried one.
-func changedCampaigns(items []item, claimed []bool, cutoff string) map[alerting.CampaignRef]string {
+func changedCampaigns(items []item, claimed []bool,
+	cutoff string) map[alerting.CampaignRef]string {
 	out := map[alerting.CampaignRef]string{}
 	for i := range items {
 		it := &items[i]

@@ -241,7 +241,8 @@ func (e *Evaluator) notification(ref CampaignRef, c campaign.Campaign, r *rules.
 		RuleName: r.Name, CampaignID: ref.CampaignID, CampaignName: c.Name,
 		Currency: snap.Currency, Values: values,
 		Conditions: strings.Join(conds, " "+strings.ToUpper(string(r.Join))+" "),
-		FiredAt:    now, Link: strings.TrimSuffix(e.LinkBase, "/") + "/campaigns/" + ref.CampaignID,
+		FiredAt:    now,
+		Link:       strings.TrimSuffix(e.LinkBase, "/") + "/campaigns/" + ref.CampaignID,
 		Template: notify.Template{Subject: r.Template.Subject, Text: r.Template.Text,
 			HTML: r.Template.HTML},
 	}
@@ -252,7 +253,9 @@ func (e *Evaluator) notification(ref CampaignRef, c campaign.Campaign, r *rules.
 		}
 		n.Channels = append(n.Channels, nc)
 	}
-	sort.Slice(n.Channels, func(i, j int) bool { return n.Channels[i].Index < n.Channels[j].Index })
+	sort.Slice(n.Channels, func(i, j int) bool {
+		return n.Channels[i].Index < n.Channels[j].Index
+	})
 	return n
 }
 

@@ -279,7 +279,8 @@ func TestModelTableLoads(t *testing.T) {
 				w := tc.want[i]
 				if got.Function != w.Function || got.Table != w.Table ||
 					!maps.Equal(got.Ops, w.Ops) || !near(got.WRUPerSecond, w.WRUPerSecond) ||
-					!near(got.RRUPerSecond, w.RRUPerSecond) || !near(got.PerMillion, w.PerMillion) {
+					!near(got.RRUPerSecond, w.RRUPerSecond) ||
+					!near(got.PerMillion, w.PerMillion) {
 					t.Errorf("load %d: got %+v, want %+v", i, got, w)
 				}
 			}

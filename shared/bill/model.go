@@ -18,8 +18,9 @@ const (
 type Scenario struct {
 	EventsPerSecond float64 // e.g. 100,000 on launch day
 	Hours           float64 // length of the period; default 24
-	BatchRecords    int     // records per aggregate invocation at most (ESM batch size); default 100
-	EventBytes      float64 // JSON bytes of one event in the naive design; default 300
+	// records per aggregate invocation at most (ESM batch size); default 100
+	BatchRecords int
+	EventBytes   float64 // JSON bytes of one event in the naive design; default 300
 }
 
 // Projection is a design's bill over a scenario's period.
@@ -173,7 +174,8 @@ func modelNaive(p Prices, r Run, s Scenario) Projection {
 		{Name: "ingest", APIRequests: int64(events), Invocations: int64(events),
 			GBSeconds: events * ratio(in.GBSeconds, float64(in.Invocations)),
 			Usage: meter.Snapshot{"Kinesis": {"PutRecord": {Calls: int64(events),
-				Records: int64(events), PutUnits: int64(events), RecordKB: int64(events * recordKB)}}}},
+				Records: int64(events), PutUnits: int64(events),
+				RecordKB: int64(events * recordKB)}}}},
 		{Name: "aggregate", Invocations: int64(aggPerSec * secs),
 			GBSeconds: aggPerSec * secs * ratio(agg.GBSeconds, float64(agg.Invocations)),
 			Usage: meter.Snapshot{"DynamoDB": {"UpdateItem": {Calls: int64(events),

@@ -63,7 +63,8 @@ const (
 // Targeting narrows who sees a campaign's ads. Every list is optional; an absent list
 // means no restriction.
 type Targeting struct {
-	Geo        []string  `json:"geo,omitempty" validate:"max=250,unique,dive,iso3166_1_alpha2|iso3166_2"`
+	Geo []string `json:"geo,omitempty" validate:"max=250,unique,dive,iso3166_1_alpha2|iso3166_2"`
+
 	Devices    []string  `json:"devices,omitempty" validate:"max=4,unique,dive,oneof=desktop mobile tablet ctv"`
 	Audiences  []string  `json:"audiences,omitempty" validate:"max=100,unique,dive,ident,max=64"`
 	Dayparting []Daypart `json:"dayparting,omitempty" validate:"max=50,dive"`

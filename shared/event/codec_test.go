@@ -87,7 +87,8 @@ func assertEvents(t *testing.T, rec event.Record, want []event.Event) {
 		}
 		w := want[i]
 		if got.EventID != w.EventID || got.Type != w.Type || got.AdID != w.AdID ||
-			got.UserID != w.UserID || got.DeviceID != w.DeviceID || !got.OccurredAt.Equal(w.OccurredAt) ||
+			got.UserID != w.UserID || got.DeviceID != w.DeviceID ||
+			!got.OccurredAt.Equal(w.OccurredAt) ||
 			got.CostMicros != w.CostMicros || got.Currency != w.Currency ||
 			got.Channel != w.Channel || got.Attributes["os"] != w.Attributes["os"] {
 			t.Errorf("event %d: got %+v, want %+v", i, got, w)

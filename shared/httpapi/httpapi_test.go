@@ -10,7 +10,8 @@ import (
 )
 
 func TestErrorShapeAndHeaders(t *testing.T) {
-	req := events.APIGatewayProxyRequest{Headers: map[string]string{"origin": "https://app.example"}}
+	req := events.APIGatewayProxyRequest{
+		Headers: map[string]string{"origin": "https://app.example"}}
 	req.RequestContext.RequestID = "req-9"
 	r := httpapi.NewResponder(&req, httpapi.ParseOrigins("https://app.example, https://x.example"))
 
@@ -35,9 +36,11 @@ func TestErrorShapeAndHeaders(t *testing.T) {
 }
 
 func TestCORSOnlyForAllowedOrigins(t *testing.T) {
-	req := events.APIGatewayProxyRequest{Headers: map[string]string{"Origin": "https://evil.example"}}
+	req := events.APIGatewayProxyRequest{
+		Headers: map[string]string{"Origin": "https://evil.example"}}
 	r := httpapi.NewResponder(&req, []string{"https://app.example"})
-	if got := r.JSON(200, map[string]int{}, nil).Headers["Access-Control-Allow-Origin"]; got != "" {
+	if got := r.JSON(200, map[string]int{},
+		nil).Headers["Access-Control-Allow-Origin"]; got != "" {
 		t.Errorf("evil origin allowed: %q", got)
 	}
 }

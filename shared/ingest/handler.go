@@ -223,7 +223,8 @@ func (h *Handler) publish(ctx context.Context, tenant string, valid []event.Even
 		for _, vi := range recs[r].Indexes {
 			res.Errors = append(res.Errors, EventError{
 				Index: positions[vi], EventID: valid[vi].EventID,
-				Reason: "the stream did not take the event in time; send it again", Retryable: true,
+				Reason:    "the stream did not take the event in time; send it again",
+				Retryable: true,
 			})
 			res.Rejected++
 		}

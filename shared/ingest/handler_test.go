@@ -94,7 +94,8 @@ func newHandler() (*ingest.Handler, *keys, *sink) {
 
 func ev(i int) string {
 	return fmt.Sprintf(`{"event_id":"e-%d","type":"impression","campaign_id":"c-1","ad_id":"a-1",`+
-		`"user_id":"u-%d","occurred_at":"2026-12-03T11:00:00Z","cost_micros":1000,"currency":"USD"}`,
+		`"user_id":"u-%d","occurred_at":"2026-12-03T11:00:00Z",`+
+		`"cost_micros":1000,"currency":"USD"}`,
 		i, i)
 }
 
@@ -253,7 +254,8 @@ func TestGzipBombIsRefused(t *testing.T) {
 func TestStreamRefusalIsRetryableAndNotAcknowledged(t *testing.T) {
 	h, _, s := newHandler()
 	s.refuse = "e-2"
-	resp, _ := h.Handle(context.Background(), request("/v1/events/batch", goodKey, batchOf(3, nil)))
+	resp, _ := h.Handle(context.Background(),
+		request("/v1/events/batch", goodKey, batchOf(3, nil)))
 	r := decode(t, resp)
 	if resp.StatusCode != 202 || r.Accepted+r.Rejected != 3 || r.Rejected < 1 {
 		t.Fatalf("got %d %+v", resp.StatusCode, r)

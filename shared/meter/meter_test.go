@@ -88,10 +88,12 @@ func item(kv ...string) map[string]dbtypes.AttributeValue {
 	return out
 }
 
-const condFailed = `{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",` +
+const condFailed = `{"__type":"com.amazonaws.dynamodb.v20120810#` +
+	`ConditionalCheckFailedException",` +
 	`"message":"The conditional request failed"}`
 
-const throttled = `{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",` +
+const throttled = `{"__type":"com.amazonaws.dynamodb.v20120810#` +
+	`ProvisionedThroughputExceededException",` +
 	`"message":"slow down"}`
 
 func TestInstallCountsUnitsOfKnownCalls(t *testing.T) {
@@ -248,7 +250,9 @@ func putBinary(n int) func(aws.Config) error {
 }
 
 func sqsClient(cfg aws.Config) *sqs.Client {
-	return sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.DisableMessageChecksumValidation = true })
+	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		o.DisableMessageChecksumValidation = true
+	})
 }
 
 // ignore returns nil when err is of type E.
@@ -288,7 +292,8 @@ func TestNumberAndItemSizes(t *testing.T) {
 		"tags": &dbtypes.AttributeValueMemberSS{Value: []string{"a", "bc"}}, // 4 + 3
 		"l": &dbtypes.AttributeValueMemberL{Value: []dbtypes.AttributeValue{ // 1 + 3 + (1+1)
 			&dbtypes.AttributeValueMemberS{Value: "x"}}},
-		"m": &dbtypes.AttributeValueMemberM{Value: map[string]dbtypes.AttributeValue{ // 1+3+(1+1+2)
+		// 1+3+(1+1+2)
+		"m": &dbtypes.AttributeValueMemberM{Value: map[string]dbtypes.AttributeValue{
 			"k": &dbtypes.AttributeValueMemberN{Value: "7"}}},
 	}
 	if got, want := meter.ItemSize(it), 5+3+3+7+6+8; got != want {

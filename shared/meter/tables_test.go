@@ -86,7 +86,8 @@ func TestInstallCountsUnitsByTable(t *testing.T) {
 				`"adpulse-claims-1a2b":[{"PutRequest":{"Item":{"pk":{"S":"c2"}}}}]}}`}}},
 			func(db *dynamodb.Client) error {
 				put := func(pk string) dbtypes.WriteRequest {
-					return dbtypes.WriteRequest{PutRequest: &dbtypes.PutRequest{Item: item("pk", pk)}}
+					return dbtypes.WriteRequest{
+						PutRequest: &dbtypes.PutRequest{Item: item("pk", pk)}}
 				}
 				_, err := db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 					RequestItems: map[string][]dbtypes.WriteRequest{
@@ -105,7 +106,8 @@ func TestInstallCountsUnitsByTable(t *testing.T) {
 				keys := dbtypes.KeysAndAttributes{Keys: []map[string]dbtypes.AttributeValue{
 					item("pk", "a")}}
 				_, err := db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
-					RequestItems: map[string]dbtypes.KeysAndAttributes{*aggs: keys, *claims: keys}})
+					RequestItems: map[string]dbtypes.KeysAndAttributes{
+						*aggs: keys, *claims: keys}})
 				return err
 			}, "BatchGetItem", map[string]meter.Usage{
 				"AGGREGATES_TABLE": {Calls: 1, Requests: 1, Items: 2, ReadUnits: 1 + 0.5},
