@@ -146,23 +146,6 @@ func (c *call) decode(v any, unknown func(key string) string) (
 	return fields, events.APIGatewayProxyResponse{}, true
 }
 
-// merge adds the validation failures to the decoding ones, one entry per field (a field
-// that could not be decoded is not also reported as, say, required), sorted by field.
-func merge(decoded []httpapi.FieldError, validated ...httpapi.FieldError) []httpapi.FieldError {
-	seen := map[string]bool{}
-	for _, f := range decoded {
-		seen[f.Field] = true
-	}
-	out := decoded
-	for _, f := range validated {
-		if !seen[f.Field] {
-			out = append(out, f)
-		}
-	}
-	httpapi.SortFields(out)
-	return out
-}
-
 func (c *call) notFound(msg string) events.APIGatewayProxyResponse {
 	c.result = "not_found"
 	return c.r.Error(http.StatusNotFound, "not_found", msg)

@@ -55,7 +55,7 @@ func (h *Handler) createKey(ctx context.Context, c *call) events.APIGatewayProxy
 		fields = append(fields, httpapi.FieldError{Field: "label",
 			Reason: "must not hold control or format characters"})
 	}
-	if fields = merge(decoded, fields...); len(fields) > 0 {
+	if fields = httpapi.MergeFields(decoded, fields); len(fields) > 0 {
 		return c.invalid(fields...)
 	}
 	rec, key, err := h.Keys.CreateKey(ctx, c.p.TenantID, label)

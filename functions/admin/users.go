@@ -55,7 +55,7 @@ func (h *Handler) createUser(ctx context.Context, c *call) events.APIGatewayProx
 	if !principal.Role(body.Role).Valid() {
 		fields = append(fields, httpapi.FieldError{Field: "role", Reason: roleReason})
 	}
-	if fields = merge(decoded, fields...); len(fields) > 0 {
+	if fields = httpapi.MergeFields(decoded, fields); len(fields) > 0 {
 		return c.invalid(fields...)
 	}
 

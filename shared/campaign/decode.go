@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -52,9 +51,9 @@ func DecodeSpec(body []byte) (Spec, error) {
 			return Spec{}, ErrBadJSON
 		}
 		fields = append(fields, httpapi.FieldError{Field: te.Field,
-			Reason: "must be " + jsonKind(te.Type)})
+			Reason: "must be " + httpapi.JSONKind(te.Type)})
 	}
-	fields = merge(fields, validateFields(s))
+	fields = httpapi.MergeFields(fields, validateFields(s))
 	if len(fields) > 0 {
 		return s, &ValidationError{Fields: fields}
 	}
@@ -148,31 +147,6 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-// merge adds the validation failures to the decoding ones, one entry per field: a field
-// that could not be decoded is not also reported as, say, required, and neither is
-// anything inside it.
-func merge(decoded, validated []httpapi.FieldError) []httpapi.FieldError {
-	out := decoded
-	for _, f := range validated {
-		if !within(f.Field, decoded) {
-			out = append(out, f)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
-	return out
-}
-
-// within reports whether path is one of the fields or lies inside one of them.
-func within(path string, fields []httpapi.FieldError) bool {
-	for _, f := range fields {
-		if path == f.Field || strings.HasPrefix(path, f.Field+".") ||
-			strings.HasPrefix(path, f.Field+"[") {
-			return true
-		}
-	}
-	return false
 }
 
 // checkTypes reports every value of v (a decoded body, numbers as json.Number) whose
@@ -336,20 +310,4 @@ func plural(t reflect.Type) string {
 		return "arrays"
 	}
 	return "values"
-}
-
-// jsonKind names the JSON type a Go type decodes from.
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map, reflect.Pointer:
-		return "an object"
-	}
-	return "a " + t.Kind().String()
 }

@@ -97,12 +97,37 @@ func DecodeObject(body []byte, v any, unknown func(key string) string,
 			if err := json.Unmarshal(raw, f.Addr().Interface()); err != nil {
 				f.SetZero()
 				fields = append(fields, FieldError{Field: key,
-					Reason: "must be " + jsonKind(f.Type())})
+					Reason: "must be " + JSONKind(f.Type())})
 			}
 		}
 	}
 	SortFields(fields)
 	return fields, nil
+}
+
+// MergeFields adds the validation failures to the decoding ones and sorts them by field:
+// a field that could not be decoded is not also reported as, say, required, and neither
+// is anything inside it (a.b or a[0] under a).
+func MergeFields(decoded, validated []FieldError) []FieldError {
+	out := decoded
+	for _, f := range validated {
+		if !within(f.Field, decoded) {
+			out = append(out, f)
+		}
+	}
+	SortFields(out)
+	return out
+}
+
+// within reports whether path is one of the fields or lies inside one of them.
+func within(path string, fields []FieldError) bool {
+	for _, f := range fields {
+		if path == f.Field || strings.HasPrefix(path, f.Field+".") ||
+			strings.HasPrefix(path, f.Field+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // SortFields sorts failing fields by name, keeping the order of a field's reasons.
@@ -119,8 +144,10 @@ func containsExact(list []string, s string) bool {
 	return false
 }
 
-// jsonKind names the JSON type a Go type decodes from.
-func jsonKind(t reflect.Type) string {
+// JSONKind names the JSON type a Go type decodes from, for reasons such as
+// "must be " + JSONKind(t): "a string", "true or false", "an integer", "a number",
+// "an array" or "an object" (through pointers).
+func JSONKind(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}

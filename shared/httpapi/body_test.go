@@ -175,3 +175,23 @@ func TestUnprintable(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeFields(t *testing.T) {
+	decoded := []httpapi.FieldError{{Field: "schedule", Reason: "must be an object"},
+		{Field: "channels", Reason: "must be an array"}}
+	validated := []httpapi.FieldError{{Field: "schedule.start", Reason: "is required"},
+		{Field: "channels[0]", Reason: "unknown channel"}, {Field: "name", Reason: "is required"},
+		{Field: "schedule", Reason: "is required"}, {Field: "budget", Reason: "is required"}}
+
+	got := httpapi.MergeFields(decoded, validated)
+
+	want := []string{"budget: is required", "channels: must be an array",
+		"name: is required", "schedule: must be an object"}
+	var lines []string
+	for _, f := range got {
+		lines = append(lines, f.Field+": "+f.Reason)
+	}
+	if strings.Join(lines, "|") != strings.Join(want, "|") {
+		t.Errorf("got %q, want %q", lines, want)
+	}
+}

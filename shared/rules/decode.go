@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
@@ -63,7 +62,7 @@ func DecodeSpec(body []byte) (Spec, error) {
 			return Spec{}, ErrBadJSON
 		}
 		fields = append(fields, httpapi.FieldError{Field: te.Field,
-			Reason: "must be " + jsonKind(te.Type)})
+			Reason: "must be " + httpapi.JSONKind(te.Type)})
 	}
 	for i := range s.Channels {
 		s.Channels[i].Secrets = nil
@@ -73,7 +72,7 @@ func DecodeSpec(body []byte) (Spec, error) {
 			s.Conditions[i].Scope = Lifetime
 		}
 	}
-	fields = merge(fields, Validate(&s))
+	fields = httpapi.MergeFields(fields, Validate(&s))
 	if len(fields) > 0 {
 		return s, &ValidationError{Fields: fields}
 	}
@@ -177,39 +176,4 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-// merge adds the validation failures to the decoding ones, one entry per field, sorted
-// by field.
-func merge(decoded, validated []httpapi.FieldError) []httpapi.FieldError {
-	seen := map[string]bool{}
-	for _, f := range decoded {
-		seen[f.Field] = true
-	}
-	out := decoded
-	for _, f := range validated {
-		if !seen[f.Field] {
-			out = append(out, f)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
-	return out
-}
-
-// jsonKind names the JSON type a Go type decodes from.
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
-	case reflect.Float32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	}
-	return "an object"
 }
