@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/go-playground/validator/v10"
 
@@ -48,20 +46,6 @@ func generic(path string) string {
 	return indexRE.ReplaceAllString(path, "")
 }
 
-// badRune returns the first control (Cc) or format (Cf) character of s: the C0 and C1
-// controls, and invisible ones such as U+200B (zero-width space) and U+202E
-// (right-to-left override), which can make text read other than it is. The zero-width
-// joiner and non-joiner (U+200D, U+200C) are allowed: emoji sequences and scripts such
-// as Persian and Devanagari need them.
-func badRune(s string) (rune, bool) {
-	for _, r := range s {
-		if r != '\u200c' && r != '\u200d' && unicode.In(r, unicode.Cc, unicode.Cf) {
-			return r, true
-		}
-	}
-	return 0, false
-}
-
 // validate is safe for concurrent use and caches struct metadata, so there is one.
 var validate = newValidator()
 
@@ -79,7 +63,7 @@ func newValidator() *validator.Validate {
 	}))
 	must(v.RegisterValidation("text", func(fl validator.FieldLevel) bool {
 		s := fl.Field().String()
-		_, bad := badRune(s)
+		_, bad := httpapi.BadRune(s)
 		return strings.TrimSpace(s) != "" && !bad
 	}))
 	v.RegisterStructValidation(budgetRules, Budget{})
@@ -146,12 +130,8 @@ func validateFields(s Spec) []httpapi.FieldError {
 		_, path, _ := strings.Cut(fe.Namespace(), ".") // drop the "Spec." root
 		out = append(out, httpapi.FieldError{Field: path, Reason: reason(fe, path)})
 	}
-	sortFields(out)
+	httpapi.SortFields(out)
 	return out
-}
-
-func sortFields(fs []httpapi.FieldError) {
-	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Field < fs[j].Field })
 }
 
 // reason turns a validator failure of the field at path into a sentence for the
@@ -197,7 +177,7 @@ func reason(fe validator.FieldError, path string) string {
 	case "ident":
 		return "may hold only letters, digits, '_' and '-'"
 	case "text":
-		if r, bad := badRune(fmt.Sprint(fe.Value())); bad {
+		if r, bad := httpapi.BadRune(fmt.Sprint(fe.Value())); bad {
 			return fmt.Sprintf("must not hold control or format characters (found U+%04X)", r)
 		}
 		return "must not be blank"

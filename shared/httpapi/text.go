@@ -7,22 +7,28 @@ import (
 	"unicode/utf8"
 )
 
-// Unprintable reports whether s is not valid UTF-8 or holds a control or format
-// character (Unicode categories Cc and Cf: NUL, tab, newline, DEL, zero-width and
-// bidirectional marks, the byte order mark...). Free-text fields refuse such text: it
-// breaks log lines, terminals and spreadsheets, and can disguise what a text says. The
-// zero-width joiner and non-joiner (U+200D, U+200C) are allowed: emoji sequences and
-// scripts such as Persian and Devanagari need them.
+// Unprintable reports whether s is not valid UTF-8 or holds a character BadRune
+// refuses. Free-text fields refuse such text: it breaks log lines, terminals and
+// spreadsheets, and can disguise what a text says.
 func Unprintable(s string) bool {
 	if !utf8.ValidString(s) {
 		return true
 	}
+	_, bad := BadRune(s)
+	return bad
+}
+
+// BadRune returns the first control or format character of s (Unicode categories Cc
+// and Cf: NUL, tab, newline, DEL, zero-width and bidirectional marks such as U+200B and
+// U+202E, the byte order mark...). The zero-width joiner and non-joiner (U+200D, U+200C)
+// are allowed: emoji sequences and scripts such as Persian and Devanagari need them.
+func BadRune(s string) (rune, bool) {
 	for _, r := range s {
 		if r != '\u200c' && r != '\u200d' && unicode.In(r, unicode.Cc, unicode.Cf) {
-			return true
+			return r, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // validJSONText reports whether the strings of a JSON value are valid UTF-8 and hold no
